@@ -1,0 +1,15 @@
+DROP TABLE throttles;
+DROP TABLE verification_records;
+DROP TABLE idempotency_keys;
+DROP TABLE outbox_messages;
+DROP TABLE audit_events;
+DROP TABLE one_time_tokens;
+DROP TABLE refresh_tokens;
+DROP TABLE api_clients;
+DROP TABLE policy_disclosures;
+DROP TABLE declaration_events;
+DROP TABLE declaration_purposes;
+DROP TABLE declarations;
+DROP TABLE diagnoses;
+DROP TABLE declarers;
+DROP TABLE accounts;

@@ -1,0 +1,429 @@
+//! Settings from the environment (a `.env` file is read first if present), turned into a
+//! checked [`Config`]. Every setting has a default that makes a laptop run work.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+/// The settings as the command line and environment give them, before checking.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// `sqlite://PATH` or `postgres://…`; the SQLite file's folder is created.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/security-action.db"
+    )]
+    pub database_url: String,
+    /// Where to listen; port 0 picks a free port, and the log says which.
+    #[arg(long, env = "BIND_ADDRESS", default_value = "127.0.0.1:8080")]
+    pub bind_address: String,
+    /// Base URL used in download links, e-mails and notice QR codes [default: http://{BIND_ADDRESS}].
+    #[arg(long, env = "PUBLIC_BASE_URL")]
+    pub public_base_url: Option<String>,
+    /// Signing key for tokens (at least 32 bytes). Generated per data folder for development;
+    /// required when APP_ENV=production.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// `development` or `production`.
+    #[arg(long, env = "APP_ENV", default_value = "development")]
+    pub app_env: String,
+    /// `manual` (the secretariat accepts) or `auto` (accepted at once).
+    #[arg(long, env = "ACCEPTANCE_MODE", default_value = "manual")]
+    pub acceptance_mode: String,
+    /// When set, e-mails go out over SMTP (`smtp://…` or `smtps://…`); otherwise they are written
+    /// as `.eml` files to OUTBOX_DIR.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Where e-mails go without SMTP.
+    #[arg(long, env = "OUTBOX_DIR", default_value = "data/outbox")]
+    pub outbox_dir: PathBuf,
+    /// Folder for the service's own files (the development signing key).
+    #[arg(long, env = "DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// `pretty` or `json`.
+    #[arg(long, env = "LOG_FORMAT", default_value = "pretty")]
+    pub log_format: String,
+    /// Connections in the pool [default: by backend and cores].
+    #[arg(long, env = "DB_POOL_SIZE")]
+    pub db_pool_size: Option<u32>,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    pub max_body_bytes: usize,
+    /// HTTP worker threads [default: the number of cores].
+    #[arg(long, env = "HTTP_WORKERS")]
+    pub http_workers: Option<usize>,
+}
+
+/// Which database, chosen by the URL's scheme.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// An SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection string.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, ConfigError> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(ConfigError::new(
+                    "DATABASE_URL",
+                    "sqlite:// needs a file path",
+                ));
+            }
+            return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let parsed = url::Url::parse(url)
+                .map_err(|e| ConfigError::new("DATABASE_URL", format!("unparsable URL ({e})")))?;
+            if parsed.host_str().is_none_or(str::is_empty) {
+                return Err(ConfigError::new(
+                    "DATABASE_URL",
+                    "the PostgreSQL URL needs a host",
+                ));
+            }
+            return Ok(DatabaseUrl::Postgres(url.to_owned()));
+        }
+        Err(ConfigError::new(
+            "DATABASE_URL",
+            "must start with sqlite:// or postgres://",
+        ))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Sqlite(_) => "sqlite",
+            DatabaseUrl::Postgres(_) => "postgres",
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    /// Never prints a password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(url) => match url::Url::parse(url) {
+                Ok(mut u) => {
+                    if u.password().is_some() {
+                        let _ = u.set_password(Some("***"));
+                    }
+                    write!(f, "{u}")
+                }
+                Err(_) => f.write_str("postgres://…"),
+            },
+        }
+    }
+}
+
+/// A secret that never appears in logs or `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+/// How declarations become `accepted`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcceptanceMode {
+    /// The secretariat accepts each declaration.
+    Manual,
+    /// Declarations are accepted when they are made.
+    Auto,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// The checked configuration the service runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: DatabaseUrl,
+    pub bind_address: SocketAddr,
+    /// `None`: derived from the bound address once the server listens.
+    pub public_base_url: Option<url::Url>,
+    pub jwt_secret: Secret,
+    pub app_env: AppEnv,
+    pub acceptance_mode: AcceptanceMode,
+    pub smtp_url: Option<Secret>,
+    pub outbox_dir: PathBuf,
+    pub data_dir: PathBuf,
+    pub log_format: LogFormat,
+    pub db_pool_size: u32,
+    pub max_body_bytes: usize,
+    pub http_workers: usize,
+}
+
+/// A configuration problem: which variable, and what is wrong with it. Shown as one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl ConfigError {
+    pub fn new(variable: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            variable,
+            problem: problem.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.variable, self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The number of cores this process may use.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+impl Config {
+    /// Checks the settings. Creates the data folder (and reads or creates the development signing
+    /// key in it) so that an unwritable folder stops the start here, not at the first request.
+    pub fn from_settings(settings: Settings) -> Result<Config, ConfigError> {
+        let database = DatabaseUrl::parse(&settings.database_url)?;
+        let bind_address: SocketAddr = settings.bind_address.parse().map_err(|_| {
+            ConfigError::new(
+                "BIND_ADDRESS",
+                format!(
+                    "{:?} is not an address such as 127.0.0.1:8080",
+                    settings.bind_address
+                ),
+            )
+        })?;
+        let public_base_url = settings
+            .public_base_url
+            .filter(|u| !u.is_empty())
+            .map(|u| parse_base_url(&u))
+            .transpose()?;
+        let app_env = match settings.app_env.as_str() {
+            "development" => AppEnv::Development,
+            "production" => AppEnv::Production,
+            other => {
+                return Err(ConfigError::new(
+                    "APP_ENV",
+                    format!("must be development or production, not {other:?}"),
+                ));
+            }
+        };
+        let acceptance_mode = match settings.acceptance_mode.as_str() {
+            "manual" => AcceptanceMode::Manual,
+            "auto" => AcceptanceMode::Auto,
+            other => {
+                return Err(ConfigError::new(
+                    "ACCEPTANCE_MODE",
+                    format!("must be manual or auto, not {other:?}"),
+                ));
+            }
+        };
+        let log_format = match settings.log_format.as_str() {
+            "pretty" => LogFormat::Pretty,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(ConfigError::new(
+                    "LOG_FORMAT",
+                    format!("must be pretty or json, not {other:?}"),
+                ));
+            }
+        };
+        let smtp_url = settings
+            .smtp_url
+            .filter(|u| !u.is_empty())
+            .map(|u| {
+                let parsed = url::Url::parse(&u)
+                    .map_err(|_| ConfigError::new("SMTP_URL", "unparsable URL"))?;
+                if !matches!(parsed.scheme(), "smtp" | "smtps") {
+                    return Err(ConfigError::new(
+                        "SMTP_URL",
+                        "must start with smtp:// or smtps://",
+                    ));
+                }
+                Ok(Secret::new(u))
+            })
+            .transpose()?;
+        if settings.max_body_bytes < 1024 {
+            return Err(ConfigError::new("MAX_BODY_BYTES", "must be at least 1024"));
+        }
+        let db_pool_size = match settings.db_pool_size {
+            Some(0) => return Err(ConfigError::new("DB_POOL_SIZE", "must be at least 1")),
+            Some(n) => n,
+            None => default_pool_size(&database),
+        };
+        let http_workers = match settings.http_workers {
+            Some(0) => return Err(ConfigError::new("HTTP_WORKERS", "must be at least 1")),
+            Some(n) => n,
+            None => cores(),
+        };
+
+        ensure_writable_dir("DATA_DIR", &settings.data_dir)?;
+        ensure_writable_dir("OUTBOX_DIR", &settings.outbox_dir)?;
+        if let DatabaseUrl::Sqlite(path) = &database {
+            let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+            ensure_writable_dir("DATABASE_URL", folder.unwrap_or(Path::new(".")))?;
+        }
+        let jwt_secret = match settings.jwt_secret.filter(|s| !s.is_empty()) {
+            Some(s) if s.len() < 32 => {
+                return Err(ConfigError::new(
+                    "JWT_SECRET",
+                    "must be at least 32 bytes long",
+                ));
+            }
+            Some(s) => Secret::new(s),
+            None if app_env == AppEnv::Production => {
+                return Err(ConfigError::new(
+                    "JWT_SECRET",
+                    "is required when APP_ENV=production",
+                ));
+            }
+            None => development_secret(&settings.data_dir)?,
+        };
+
+        Ok(Config {
+            database,
+            bind_address,
+            public_base_url,
+            jwt_secret,
+            app_env,
+            acceptance_mode,
+            smtp_url,
+            outbox_dir: settings.outbox_dir,
+            data_dir: settings.data_dir,
+            log_format,
+            db_pool_size,
+            max_body_bytes: settings.max_body_bytes,
+            http_workers,
+        })
+    }
+}
+
+fn parse_base_url(value: &str) -> Result<url::Url, ConfigError> {
+    let url = url::Url::parse(value)
+        .map_err(|e| ConfigError::new("PUBLIC_BASE_URL", format!("unparsable URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(ConfigError::new(
+            "PUBLIC_BASE_URL",
+            "must be an http:// or https:// URL",
+        ));
+    }
+    Ok(url)
+}
+
+/// SQLite serialises writers, so a few connections serve it best; PostgreSQL gains from more.
+fn default_pool_size(database: &DatabaseUrl) -> u32 {
+    let cores = u32::try_from(cores()).unwrap_or(2);
+    match database {
+        DatabaseUrl::Sqlite(_) => (cores * 2).max(4),
+        DatabaseUrl::Postgres(_) => (cores * 4).max(8),
+    }
+}
+
+/// Creates `dir` if needed and proves it writable by writing and removing a probe file.
+fn ensure_writable_dir(variable: &'static str, dir: &Path) -> Result<(), ConfigError> {
+    let fail = |what: &str, e: std::io::Error| {
+        ConfigError::new(variable, format!("folder {} {what}: {e}", dir.display()))
+    };
+    std::fs::create_dir_all(dir).map_err(|e| fail("cannot be created", e))?;
+    let probe = dir.join(format!(".write-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| fail("is not writable", e))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+/// The development signing key kept in the data folder, created on first use.
+fn development_secret(data_dir: &Path) -> Result<Secret, ConfigError> {
+    use rand::RngExt;
+    let path = data_dir.join("jwt-secret");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim();
+        if existing.len() >= 32 {
+            return Ok(Secret::new(existing));
+        }
+    }
+    let bytes: [u8; 32] = rand::rng().random();
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    write_private_file(&path, &secret).map_err(|e| {
+        ConfigError::new(
+            "JWT_SECRET",
+            format!(
+                "cannot write the development key to {}: {e}",
+                path.display()
+            ),
+        )
+    })?;
+    tracing::warn!(
+        path = %path.display(),
+        "JWT_SECRET is not set: using a development signing key kept in the data folder"
+    );
+    Ok(Secret::new(secret))
+}
+
+fn write_private_file(path: &Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(content.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_choose_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/x.db").unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("data/x.db"))
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://u:p@localhost/db").unwrap(),
+            DatabaseUrl::Postgres(_)
+        ));
+        assert!(DatabaseUrl::parse("mysql://localhost/db").is_err());
+        assert!(DatabaseUrl::parse("postgres://").is_err());
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn passwords_are_not_printed() {
+        let url = DatabaseUrl::parse("postgres://u:hunter2@localhost/db").unwrap();
+        assert!(!format!("{url:?}").contains("hunter2"));
+        assert!(!format!("{:?}", Secret::new("hunter2")).contains("hunter2"));
+    }
+}

@@ -1,0 +1,286 @@
+//! The two 12-digit numbers the service issues: the user number (利用者番号) and the
+//! declaration ID (自己宣言ID).
+//!
+//! Both are random (never sequential) and end in a check digit so that a typo is rejected as
+//! malformed before any database look-up. The check digit is the Luhn (mod 10) digit computed
+//! over the first eleven digits: from the rightmost of those eleven, every first, third, …
+//! digit is doubled (subtracting 9 when the result exceeds 9), all are summed, and the check
+//! digit is `(10 − sum mod 10) mod 10`. Luhn catches every single-digit error and every
+//! transposition of adjacent digits except 09↔90.
+//!
+//! Declaration IDs start with `4`; user numbers start with any digit but `0` and `4`, so the two
+//! can never be confused.
+
+use std::fmt;
+
+use rand::RngExt;
+
+/// Why a string is not a valid identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentifierError {
+    /// Not exactly 12 ASCII digits.
+    NotTwelveDigits,
+    /// The first digit is not allowed for this kind of number.
+    WrongLeadingDigit,
+    /// The last digit does not match the check digit of the first eleven.
+    CheckDigit,
+}
+
+impl IdentifierError {
+    /// The stable machine code of the error.
+    pub fn code(self) -> &'static str {
+        match self {
+            IdentifierError::NotTwelveDigits => "invalid_format",
+            IdentifierError::WrongLeadingDigit => "invalid_format",
+            IdentifierError::CheckDigit => "check_digit",
+        }
+    }
+}
+
+impl fmt::Display for IdentifierError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            IdentifierError::NotTwelveDigits => "must be exactly 12 digits",
+            IdentifierError::WrongLeadingDigit => "has a leading digit not used for this number",
+            IdentifierError::CheckDigit => "fails its check digit (a typo?)",
+        })
+    }
+}
+
+impl std::error::Error for IdentifierError {}
+
+/// The Luhn check digit over `digits` (values 0–9).
+pub fn luhn_check_digit(digits: &[u8]) -> u8 {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            let d = u32::from(d);
+            if i % 2 == 0 {
+                let doubled = d * 2;
+                if doubled > 9 { doubled - 9 } else { doubled }
+            } else {
+                d
+            }
+        })
+        .sum();
+    ((10 - sum % 10) % 10) as u8
+}
+
+/// Parses 12 ASCII digits with a valid Luhn check digit and an allowed first digit.
+fn parse_twelve(s: &str, leading_ok: impl Fn(u8) -> bool) -> Result<[u8; 12], IdentifierError> {
+    let bytes = s.as_bytes();
+    if bytes.len() != 12 || !bytes.iter().all(u8::is_ascii_digit) {
+        return Err(IdentifierError::NotTwelveDigits);
+    }
+    let mut digits = [0u8; 12];
+    for (d, b) in digits.iter_mut().zip(bytes) {
+        *d = b - b'0';
+    }
+    if !leading_ok(digits[0]) {
+        return Err(IdentifierError::WrongLeadingDigit);
+    }
+    if luhn_check_digit(&digits[..11]) != digits[11] {
+        return Err(IdentifierError::CheckDigit);
+    }
+    Ok(digits)
+}
+
+/// Draws eleven random digits with the given first digit, then appends the check digit.
+fn generate_twelve(first: u8, rng: &mut impl rand::Rng) -> [u8; 12] {
+    let mut digits = [0u8; 12];
+    digits[0] = first;
+    for d in &mut digits[1..11] {
+        *d = rng.random_range(0..10);
+    }
+    digits[11] = luhn_check_digit(&digits[..11]);
+    digits
+}
+
+fn to_array_string(digits: [u8; 12]) -> [u8; 12] {
+    digits.map(|d| d + b'0')
+}
+
+macro_rules! twelve_digit_id {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name([u8; 12]);
+
+        impl $name {
+            /// The number as a string slice.
+            pub fn as_str(&self) -> &str {
+                // The bytes are ASCII digits by construction.
+                std::str::from_utf8(&self.0).unwrap_or_default()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = IdentifierError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                Self::parse(&s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+twelve_digit_id!(
+    /// 利用者番号: the declarer's (or operator's) login name. 12 digits, first digit neither 0
+    /// nor 4, Luhn check digit last.
+    UserNumber
+);
+
+twelve_digit_id!(
+    /// 自己宣言ID: identifies a declaration; quoted by subsidy applicants. 12 digits starting
+    /// with 4, Luhn check digit last.
+    DeclarationId
+);
+
+impl UserNumber {
+    /// Parses a user number, checking length, leading digit and check digit.
+    pub fn parse(s: &str) -> Result<Self, IdentifierError> {
+        parse_twelve(s, |d| d != 0 && d != 4).map(|d| Self(to_array_string(d)))
+    }
+
+    /// A new random user number.
+    pub fn generate(rng: &mut impl rand::Rng) -> Self {
+        const FIRST: [u8; 8] = [1, 2, 3, 5, 6, 7, 8, 9];
+        let first = FIRST[rng.random_range(0..FIRST.len())];
+        Self(to_array_string(generate_twelve(first, rng)))
+    }
+}
+
+impl DeclarationId {
+    /// Parses a declaration ID, checking length, the leading 4 and the check digit.
+    pub fn parse(s: &str) -> Result<Self, IdentifierError> {
+        parse_twelve(s, |d| d == 4).map(|d| Self(to_array_string(d)))
+    }
+
+    /// A new random declaration ID.
+    pub fn generate(rng: &mut impl rand::Rng) -> Self {
+        Self(to_array_string(generate_twelve(4, rng)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn known_luhn_values() {
+        // 7992739871 → check digit 3 (the classic Luhn example).
+        assert_eq!(luhn_check_digit(&[7, 9, 9, 2, 7, 3, 9, 8, 7, 1]), 3);
+        assert_eq!(luhn_check_digit(&[0; 11]), 0);
+    }
+
+    #[test]
+    fn examples_are_checked() {
+        let id = DeclarationId::parse("400000000002").unwrap();
+        assert_eq!(id.as_str(), "400000000002");
+        assert_eq!(
+            DeclarationId::parse("400000000007"),
+            Err(IdentifierError::CheckDigit)
+        );
+        assert_eq!(
+            DeclarationId::parse("40000000000"),
+            Err(IdentifierError::NotTwelveDigits)
+        );
+        assert_eq!(
+            DeclarationId::parse("４00000000006"),
+            Err(IdentifierError::NotTwelveDigits)
+        );
+        assert_eq!(
+            DeclarationId::parse("300000000000"),
+            Err(IdentifierError::WrongLeadingDigit)
+        );
+        assert_eq!(
+            UserNumber::parse("400000000002"),
+            Err(IdentifierError::WrongLeadingDigit)
+        );
+        assert_eq!(
+            UserNumber::parse("000000000000"),
+            Err(IdentifierError::WrongLeadingDigit)
+        );
+    }
+
+    #[test]
+    fn serde_uses_the_string_form() {
+        let id = DeclarationId::parse("400000000002").unwrap();
+        assert_eq!(serde_json::to_string(&id).unwrap(), "\"400000000002\"");
+        let back: DeclarationId = serde_json::from_str("\"400000000002\"").unwrap();
+        assert_eq!(back, id);
+        assert!(serde_json::from_str::<DeclarationId>("400000000002").is_err());
+        assert!(serde_json::from_str::<DeclarationId>("\"400000000007\"").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn generated_numbers_parse_and_keep_their_rules(seed in any::<u64>()) {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+            let d = DeclarationId::generate(&mut rng);
+            prop_assert_eq!(DeclarationId::parse(d.as_str()), Ok(d));
+            prop_assert!(d.as_str().starts_with('4'));
+            prop_assert!(UserNumber::parse(d.as_str()).is_err());
+            let u = UserNumber::generate(&mut rng);
+            prop_assert_eq!(UserNumber::parse(u.as_str()), Ok(u));
+            prop_assert!(!u.as_str().starts_with('4') && !u.as_str().starts_with('0'));
+            prop_assert!(DeclarationId::parse(u.as_str()).is_err());
+        }
+
+        #[test]
+        fn any_single_digit_typo_is_caught(seed in any::<u64>(), pos in 1usize..12, delta in 1u8..10) {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+            let d = DeclarationId::generate(&mut rng);
+            let mut bytes = d.as_str().as_bytes().to_vec();
+            bytes[pos] = b'0' + (bytes[pos] - b'0' + delta) % 10;
+            let typo = String::from_utf8(bytes).unwrap();
+            prop_assert!(DeclarationId::parse(&typo).is_err());
+        }
+
+        #[test]
+        fn adjacent_transpositions_are_caught(seed in any::<u64>(), pos in 1usize..11) {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+            let d = DeclarationId::generate(&mut rng);
+            let mut bytes = d.as_str().as_bytes().to_vec();
+            let (a, b) = (bytes[pos], bytes[pos + 1]);
+            prop_assume!(a != b && !matches!((a, b), (b'0', b'9') | (b'9', b'0')));
+            bytes.swap(pos, pos + 1);
+            let typo = String::from_utf8(bytes).unwrap();
+            prop_assert!(DeclarationId::parse(&typo).is_err());
+        }
+
+        #[test]
+        fn parsing_never_panics(s in ".{0,40}") {
+            let _ = DeclarationId::parse(&s);
+            let _ = UserNumber::parse(&s);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! The rules of the SECURITY ACTION scheme, free of HTTP and SQL: identifiers, codes, the
+//! questionnaire and its scoring, policy disclosure, the declaration's lifecycle.
+
+pub mod codes;
+pub mod corporate_number;
+pub mod declaration;
+pub mod disclosure;
+pub mod identifiers;
+pub mod language;
+pub mod questionnaire;
+pub mod scoring;
+pub mod terms;
+pub mod validation;

@@ -1,0 +1,258 @@
+//! Request extractors whose failures are problem details with field paths: [`Json`] for
+//! bodies and [`Query`] for query strings.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+use crate::domain::language::Language;
+use crate::domain::validation::Violation;
+use crate::error::{ApiError, Message};
+
+/// The largest body accepted, in bytes (set from configuration).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON body. Unlike `actix_web::web::Json`, a body that does not fit its type is a 422
+/// naming the field (`organization.employees`), malformed JSON is a 400 with the position, a
+/// body that is not JSON is a 415 and one over the limit a 413.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req.app_data::<BodyLimit>().map_or(256 * 1024, |l| l.0);
+        if !is_json(req) {
+            return Box::pin(async {
+                Err(ApiError::unsupported_media_type("application/json").into())
+            });
+        }
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = body.await.map_err(|e| {
+                if e.as_response_error().status_code()
+                    == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
+                {
+                    ApiError::payload_too_large(limit)
+                } else {
+                    ApiError::bad_request(
+                        "unreadable_body",
+                        Message::new(
+                            "リクエストの本文を読み取れません",
+                            "The request body could not be read.",
+                        ),
+                    )
+                }
+            })?;
+            parse_json(&bytes).map(Json).map_err(Into::into)
+        })
+    }
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    let Some(value) = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Deserialises JSON, reporting where it does not fit.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                ApiError::invalid_field(data_violation(&path, &inner.to_string()))
+            }
+            _ => malformed_json(&inner),
+        }
+    })?;
+    deserializer.end().map_err(|e| malformed_json(&e))?;
+    Ok(value)
+}
+
+fn malformed_json(error: &serde_json::Error) -> ApiError {
+    ApiError::bad_request(
+        "malformed_json",
+        Message::new(
+            format!(
+                "JSON として読み取れません({}行{}列)",
+                error.line(),
+                error.column()
+            ),
+            format!("The body is not valid JSON: {error}"),
+        ),
+    )
+}
+
+/// A query string. A parameter that does not fit its type is a 422 naming the parameter.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let pairs = form_urlencoded::parse(req.query_string().as_bytes());
+        let deserializer = serde_urlencoded::Deserializer::new(pairs);
+        std::future::ready(
+            serde_path_to_error::deserialize(deserializer)
+                .map(Query)
+                .map_err(|error| {
+                    let path = error.path().to_string();
+                    ApiError::invalid_field(data_violation(&path, &error.into_inner().to_string()))
+                        .into()
+                }),
+        )
+    }
+}
+
+/// Turns serde's message into a field error with a stable code.
+fn data_violation(path: &str, message: &str) -> Violation {
+    let mut field = if path == "." {
+        String::new()
+    } else {
+        path.to_owned()
+    };
+    let (code, ja): (&'static str, &'static str) = if message.starts_with("unknown field") {
+        ("unknown_field", "この項目は指定できません")
+    } else if let Some(rest) = message.strip_prefix("missing field `") {
+        let name = rest.split('`').next().unwrap_or("");
+        field = if field.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{field}.{name}")
+        };
+        ("required", "必須の項目です")
+    } else if message.starts_with("unknown variant") {
+        ("unknown_value", "指定できない値です")
+    } else if message.starts_with("invalid type") {
+        ("invalid_type", "値の型が正しくありません")
+    } else if message.starts_with("invalid length") {
+        ("invalid_length", "要素の数が正しくありません")
+    } else {
+        ("invalid_value", "値が正しくありません")
+    };
+    // serde's messages name types and expected values, never internals; keep them for clients.
+    let en = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(message)
+        .to_owned();
+    Violation::new(field, code, format!("{ja}({en})"), en)
+}
+
+/// The language the caller asked for with `Accept-Language` (Japanese by default).
+pub fn language_of(req: &HttpRequest) -> Language {
+    Language::negotiate(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
+/// The caller's language as an extractor.
+#[derive(Debug, Clone, Copy)]
+pub struct AcceptLanguage(pub Language);
+
+impl FromRequest for AcceptLanguage {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(AcceptLanguage(language_of(req))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        inner: Inner,
+        list: Vec<Inner>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        n: u8,
+    }
+
+    fn field_error(body: &str) -> (String, &'static str) {
+        let error = parse_json::<Outer>(body.as_bytes()).unwrap_err();
+        assert_eq!(error.status().as_u16(), 422, "{error}");
+        let v = &error.errors()[0];
+        (v.field.clone(), v.code)
+    }
+
+    #[test]
+    fn data_errors_name_the_field() {
+        assert_eq!(
+            field_error(r#"{"inner":{"n":"x"},"list":[]}"#),
+            ("inner.n".into(), "invalid_type")
+        );
+        assert_eq!(
+            field_error(r#"{"inner":{"n":1},"list":[{"n":1},{"n":300}]}"#),
+            ("list[1].n".into(), "invalid_value")
+        );
+        assert_eq!(
+            field_error(r#"{"inner":{},"list":[]}"#),
+            ("inner.n".into(), "required")
+        );
+        assert_eq!(
+            field_error(r#"{"inner":{"n":1},"list":[],"status":"x"}"#).1,
+            "unknown_field"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_bad_requests() {
+        for body in ["{", "{\"inner\":", "not json", "\u{0}"] {
+            let error = parse_json::<Outer>(body.as_bytes()).unwrap_err();
+            assert_eq!(error.code(), "malformed_json", "{body}");
+        }
+        assert_eq!(
+            parse_json::<serde_json::Value>(b"{} trailing")
+                .unwrap_err()
+                .code(),
+            "malformed_json"
+        );
+        let deep = "[".repeat(10_000);
+        assert_eq!(
+            parse_json::<serde_json::Value>(deep.as_bytes())
+                .unwrap_err()
+                .code(),
+            "malformed_json"
+        );
+        assert_eq!(
+            parse_json::<serde_json::Value>(b"{\"a\":\"\xff\"}")
+                .unwrap_err()
+                .code(),
+            "malformed_json"
+        );
+    }
+}

@@ -1,0 +1,15 @@
+//! The registry service behind SECURITY ACTION (セキュリティ対策自己宣言): applications,
+//! declarations, the self-diagnosis, verification for subsidy portals, and the secretariat's
+//! tools, as a REST/JSON API on SQLite or PostgreSQL.
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod extract;
+pub mod middleware;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

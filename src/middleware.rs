@@ -1,0 +1,179 @@
+//! Cross-cutting request handling: request IDs and logs, problem-details rendering, and the
+//! answers for unknown paths and methods.
+
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse};
+use tracing::Instrument;
+
+use crate::error::{ApiError, Message, PROBLEM_JSON};
+use crate::extract::language_of;
+
+/// The `X-Request-Id` header.
+pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The request's ID: the caller's `X-Request-Id` if it is sensible (1–128 visible ASCII
+/// characters), otherwise a new UUID.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+fn accepted_request_id(value: &HeaderValue) -> Option<String> {
+    let text = value.to_str().ok()?;
+    (!text.is_empty() && text.len() <= 128 && text.bytes().all(|b| b.is_ascii_graphic()))
+        .then(|| text.to_owned())
+}
+
+/// Gives every request an ID, logs it with its outcome, and echoes the ID in the answer.
+pub async fn request_id(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(accepted_request_id)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %req.method(),
+        path = %req.path(),
+    );
+    let started = Instant::now();
+    async move {
+        let mut response = next.call(req).await?.map_into_boxed_body();
+        let status = response.status();
+        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        if status.is_server_error() {
+            tracing::error!(status = status.as_u16(), elapsed_ms, "answered");
+        } else {
+            tracing::info!(status = status.as_u16(), elapsed_ms, "answered");
+        }
+        if let Ok(value) = HeaderValue::from_str(&id) {
+            response.headers_mut().insert(REQUEST_ID.clone(), value);
+        }
+        Ok(response)
+    }
+    .instrument(span)
+    .await
+}
+
+/// Renders every error answer as problem details in the caller's language, with the request's
+/// path and ID. Answers from outside this service's error type (actix's own) are rewritten
+/// from their status, so that no error is ever HTML or plain text. Causes of 500s are logged.
+pub async fn problem_details(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    // Owned copies: holding a clone of the request while inner services run is not allowed.
+    let context = ProblemContext {
+        language: language_of(req.request()),
+        path: req.path().to_owned(),
+        request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
+    };
+    let response = match next.call(req).await {
+        Ok(response) => response.map_into_boxed_body(),
+        Err(error) => {
+            let rendered = context.render(&as_api_error(
+                &error,
+                error.as_response_error().status_code(),
+            ));
+            return Err(actix_web::error::InternalError::from_response(error, rendered).into());
+        }
+    };
+    let status = response.status();
+    if !status.is_client_error() && !status.is_server_error() {
+        return Ok(response);
+    }
+    let rendered = match response
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+    {
+        Some(api_error) => {
+            if api_error.status().is_server_error() {
+                tracing::error!(error = %api_error, "request failed");
+            }
+            context.render(api_error)
+        }
+        None if is_problem(&response) => return Ok(response),
+        None => {
+            let fallback = match response.response().error() {
+                Some(error) => as_api_error(error, status),
+                None => as_api_error_from_status(status),
+            };
+            context.render(&fallback)
+        }
+    };
+    let (request, _) = response.into_parts();
+    Ok(ServiceResponse::new(request, rendered))
+}
+
+/// What an error answer needs to know of its request.
+struct ProblemContext {
+    language: crate::domain::language::Language,
+    path: String,
+    request_id: Option<String>,
+}
+
+impl ProblemContext {
+    fn render(&self, error: &ApiError) -> HttpResponse {
+        error.render(self.language, Some(&self.path), self.request_id.as_deref())
+    }
+}
+
+/// An error from outside this service's error type, as one of ours (logged; 5xx made opaque).
+fn as_api_error(error: &Error, status: actix_web::http::StatusCode) -> ApiError {
+    tracing::warn!(%error, "error answer from outside the handlers");
+    as_api_error_from_status(status)
+}
+
+fn as_api_error_from_status(status: actix_web::http::StatusCode) -> ApiError {
+    if status.is_server_error() {
+        return ApiError::internal(anyhow::anyhow!("framework error {status}"));
+    }
+    let reason = status.canonical_reason().unwrap_or("Error");
+    ApiError::new(
+        status,
+        fallback_code(status.as_u16()),
+        Message::new(reason, reason),
+    )
+}
+
+fn is_problem(response: &ServiceResponse<BoxBody>) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(PROBLEM_JSON))
+}
+
+fn fallback_code(status: u16) -> &'static str {
+    match status {
+        400 => "bad_request",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        408 => "request_timeout",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        431 => "headers_too_large",
+        _ if status >= 500 => "internal_error",
+        _ => "client_error",
+    }
+}
+
+/// The answer for a request that matched no route: 405 with `Allow` when the path exists with
+/// other methods (per the OpenAPI document, the list of every route), 404 otherwise.
+pub async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let allowed = crate::openapi::methods_for_path(req.path());
+    if allowed.is_empty() {
+        Err(ApiError::route_not_found())
+    } else {
+        Err(ApiError::method_not_allowed(&allowed))
+    }
+}

@@ -1,0 +1,209 @@
+//! The OpenAPI 3.1 document: the base description here, the paths collected from the routes as
+//! they are registered, and the error answers every operation shares added in one place.
+
+use std::sync::OnceLock;
+
+use actix_router::ResourceDef;
+use utoipa::OpenApi;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+use utoipa_actix_web::AppExt;
+
+use crate::error::{FieldError, ProblemDetails};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "SECURITY ACTION registry",
+        description = "The registry behind SECURITY ACTION (セキュリティ対策自己宣言), IPA's \
+self-declaration scheme in which small businesses declare one star (★) or two stars (★★) of \
+information-security effort.\n\nErrors are RFC 9457 problem details (`application/problem+json`) \
+with a stable `code`; validation failures list every broken rule in `errors`. \
+`Accept-Language: ja` (default) or `en` selects the language of messages and reference texts.",
+        license(name = "MIT")
+    ),
+    tags(
+        (name = "operations", description = "Health and readiness"),
+        (name = "reference", description = "Public reference data: logo terms, the 25-item self-diagnosis and its scoring, policy disclosure methods"),
+    ),
+    components(schemas(ProblemDetails, FieldError))
+)]
+struct ApiDoc;
+
+/// Reusable error answers, by component name: (name, status, description).
+const SHARED_RESPONSES: [(&str, &str, &str); 5] = [
+    (
+        "BadRequest",
+        "400",
+        "The request could not be read (malformed JSON, for instance)",
+    ),
+    (
+        "PayloadTooLarge",
+        "413",
+        "The body is larger than the configured limit",
+    ),
+    (
+        "UnsupportedMediaType",
+        "415",
+        "The body is not sent as application/json",
+    ),
+    (
+        "ValidationFailed",
+        "422",
+        "Some fields or parameters break a rule; `errors` lists each",
+    ),
+    (
+        "InternalError",
+        "500",
+        "An unexpected failure; the answer is opaque and the cause is logged",
+    ),
+];
+
+/// Builds the full document from the routes.
+fn build() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::routes::configure)
+        .split_for_parts();
+    add_shared_responses(&mut doc);
+    doc
+}
+
+/// The document the service serves at `/openapi.json`, built once.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOCUMENT.get_or_init(build)
+}
+
+/// The document as pretty JSON, as committed under `openapi/openapi.json`.
+pub fn document_json() -> String {
+    let mut text = serde_json::to_string_pretty(document()).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn problem_response(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            crate::error::PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ProblemDetails")))
+                .build(),
+        )
+        .build()
+}
+
+/// Every operation can fail unexpectedly (500); every one with a body can get a malformed,
+/// oversized, wrongly typed or invalid one (400, 413, 415, 422); every one with parameters can
+/// get invalid ones (422).
+fn add_shared_responses(doc: &mut utoipa::openapi::OpenApi) {
+    let components = doc
+        .components
+        .get_or_insert_with(utoipa::openapi::Components::new);
+    for (name, _, description) in SHARED_RESPONSES {
+        components
+            .responses
+            .insert(name.to_owned(), RefOr::T(problem_response(description)));
+    }
+    for item in doc.paths.paths.values_mut() {
+        for operation in operations_mut(item) {
+            let has_body = operation.request_body.is_some();
+            let has_params = operation.parameters.as_ref().is_some_and(|p| {
+                p.iter()
+                    .any(|p| !matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Header))
+            });
+            for (name, status, _) in SHARED_RESPONSES {
+                let applies = match status {
+                    "500" => true,
+                    "422" => has_body || has_params,
+                    _ => has_body,
+                };
+                if applies {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+                }
+            }
+        }
+    }
+}
+
+fn operations_mut(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        item.get.as_mut(),
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.patch.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// The methods each documented path allows, for telling 405 from 404.
+fn route_table() -> &'static [(ResourceDef, Vec<&'static str>)] {
+    static TABLE: OnceLock<Vec<(ResourceDef, Vec<&'static str>)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table: Vec<(ResourceDef, Vec<&'static str>)> = document()
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(m, present)| present.then_some(m))
+                .collect();
+                (ResourceDef::new(path.as_str()), methods)
+            })
+            .collect();
+        table.push((ResourceDef::new("/openapi.json"), vec!["GET"]));
+        table
+    })
+}
+
+/// The methods allowed on a concrete path; empty when no route has that path.
+pub fn methods_for_path(path: &str) -> Vec<&'static str> {
+    route_table()
+        .iter()
+        .filter(|(def, _)| def.is_match(path))
+        .flat_map(|(_, methods)| methods.iter().copied())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_paths_have_their_methods() {
+        assert_eq!(methods_for_path("/v1/diagnosis/score"), vec!["POST"]);
+        assert_eq!(methods_for_path("/healthz"), vec!["GET"]);
+        assert!(methods_for_path("/v1/nothing-here").is_empty());
+    }
+
+    #[test]
+    fn every_operation_documents_its_failures() {
+        let doc = document();
+        assert_eq!(
+            serde_json::to_value(doc).unwrap()["openapi"],
+            serde_json::json!("3.1.0")
+        );
+        let score = doc.paths.paths["/v1/diagnosis/score"]
+            .post
+            .as_ref()
+            .unwrap();
+        for status in ["200", "400", "413", "415", "422", "500"] {
+            assert!(score.responses.responses.contains_key(status), "{status}");
+        }
+    }
+}

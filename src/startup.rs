@@ -1,0 +1,161 @@
+//! Building the application and its server; used by `main` and by the tests.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServerHandle, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, ResponseError, web};
+use anyhow::Context;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::extract::BodyLimit;
+use crate::state::AppState;
+use crate::{middleware, openapi, routes};
+
+/// A built, listening server, ready to run.
+pub struct Application {
+    server: Server,
+    address: SocketAddr,
+    state: AppState,
+}
+
+/// Opens the database pool and applies pending migrations (blocking work, run off the async
+/// threads).
+pub async fn prepare_database(config: &Config) -> anyhow::Result<Db> {
+    let url = config.database.clone();
+    let size = config.db_pool_size;
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
+        let db =
+            Db::connect(&url, size).with_context(|| format!("cannot open the database {url:?}"))?;
+        let applied = db.run_migrations().context("cannot apply migrations")?;
+        for version in &applied {
+            tracing::info!(%version, "migration applied");
+        }
+        Ok(db)
+    })
+    .await
+    .context("the database set-up was cancelled")?
+}
+
+impl Application {
+    /// Opens the database, applies migrations and binds the listener (port 0 picks a free one).
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let db = prepare_database(&config).await?;
+        let listener = TcpListener::bind(config.bind_address)
+            .with_context(|| format!("cannot listen on {}", config.bind_address))?;
+        let address = listener.local_addr()?;
+        let mut config = config;
+        if config.public_base_url.is_none() {
+            config.public_base_url = url::Url::parse(&format!("http://{address}")).ok();
+        }
+        let workers = config.http_workers;
+        let state = AppState {
+            config: Arc::new(config),
+            db,
+        };
+        let app_state = state.clone();
+        let server = HttpServer::new(move || build_app(app_state.clone()))
+            .listen(listener)?
+            .workers(workers)
+            .shutdown_timeout(30)
+            .run();
+        tracing::info!(
+            address = %format!("http://{address}"),
+            database = state.db.backend(),
+            "listening; Swagger UI at /swagger-ui/"
+        );
+        Ok(Application {
+            server,
+            address,
+            state,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// A handle to stop the server (gracefully or not).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM or SIGINT (or a stop through the handle); in-flight requests are
+    /// given up to 30 seconds to finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// The application: routes, configuration of the extractors, middleware, documentation.
+pub fn build_app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let limit = state.config.max_body_bytes;
+    let (app, _) = App::new()
+        .into_utoipa_app()
+        .app_data(web::Data::new(state))
+        .app_data(BodyLimit(limit))
+        .app_data(web::PayloadConfig::new(limit))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(limit)
+                .error_handler(|e, _| framework_error(e.status_code(), &e.to_string())),
+        )
+        .app_data(web::PathConfig::default().error_handler(|e, _| {
+            framework_error(actix_web::http::StatusCode::NOT_FOUND, &e.to_string())
+        }))
+        .app_data(web::QueryConfig::default().error_handler(|e, _| {
+            framework_error(
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                &e.to_string(),
+            )
+        }))
+        .configure(routes::configure)
+        .split_for_parts();
+    app.service(
+        SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", openapi::document().clone()),
+    )
+    .default_service(web::to(middleware::no_route))
+    .wrap(from_fn(middleware::problem_details))
+    .wrap(from_fn(middleware::request_id))
+}
+
+/// Errors of actix's own extractors, should a route use one, as problem details.
+fn framework_error(status: actix_web::http::StatusCode, detail: &str) -> actix_web::Error {
+    let code = match status.as_u16() {
+        404 => "not_found",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        422 => "validation_failed",
+        _ => "bad_request",
+    };
+    ApiError::new(
+        status,
+        code,
+        crate::error::Message::new(detail.to_owned(), detail.to_owned()),
+    )
+    .into()
+}
