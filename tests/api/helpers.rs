@@ -1,0 +1,301 @@
+//! Starting the real application on port 0 with a fresh database, on either backend.
+
+use std::sync::Once;
+
+use actix_web::dev::ServerHandle;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use security_action::config::{AcceptanceMode, AppEnv, Config, DatabaseUrl, LogFormat, Secret};
+use security_action::startup::Application;
+use serde_json::Value;
+
+/// Runs each test once on SQLite and once on PostgreSQL:
+/// `both_backends! { async fn name(app) { … } }` makes `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block)+) => {
+        $(
+            $(#[$meta])*
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($app: $crate::helpers::TestApp) $body
+
+                #[tokio::test]
+                async fn sqlite() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await {
+                        run(app).await;
+                    }
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await {
+                        run(app).await;
+                    }
+                }
+            }
+        )+
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The server where PostgreSQL test databases are created (and dropped).
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// A fresh PostgreSQL database, dropped when this value is.
+pub struct PostgresDatabase {
+    pub name: String,
+    pub url: String,
+}
+
+impl PostgresDatabase {
+    /// Creates one; `None` (with a visible message) when PostgreSQL cannot be reached outside CI.
+    /// In CI (`CI=true`) a missing PostgreSQL fails the test.
+    pub fn create() -> Option<PostgresDatabase> {
+        let admin = postgres_admin_url();
+        let mut conn = match PgConnection::establish(&admin) {
+            Ok(conn) => conn,
+            Err(error) => {
+                if in_ci() {
+                    panic!(
+                        "PostgreSQL is required when CI=true, but {admin} cannot be reached: {error}"
+                    );
+                }
+                static WARN: Once = Once::new();
+                WARN.call_once(|| {
+                    eprintln!(
+                        "\n*** PostgreSQL at {admin} cannot be reached ({error}): \
+                         SKIPPING the PostgreSQL half of the tests. Set TEST_POSTGRES_URL to run it. ***\n"
+                    );
+                });
+                return None;
+            }
+        };
+        let name = format!("sa_test_{}", uuid::Uuid::new_v4().simple());
+        conn.batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("cannot create a test database");
+        let mut url = url::Url::parse(&admin).expect("TEST_POSTGRES_URL is not a URL");
+        url.set_path(&name);
+        Some(PostgresDatabase {
+            name,
+            url: url.to_string(),
+        })
+    }
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Blocking work in its own thread: drop may run inside an async runtime.
+        let _ = std::thread::spawn(move || {
+            if let Ok(mut conn) = PgConnection::establish(&postgres_admin_url()) {
+                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        })
+        .join();
+    }
+}
+
+/// A configuration for tests: everything under `dir`, a fixed signing key, one worker.
+pub fn test_config(database: DatabaseUrl, dir: &std::path::Path) -> Config {
+    Config {
+        database,
+        bind_address: "127.0.0.1:0".parse().expect("address"),
+        public_base_url: None,
+        jwt_secret: Secret::new("test-signing-key-that-is-long-enough-0123456789"),
+        app_env: AppEnv::Development,
+        acceptance_mode: AcceptanceMode::Manual,
+        smtp_url: None,
+        outbox_dir: dir.join("outbox"),
+        data_dir: dir.to_path_buf(),
+        log_format: LogFormat::Pretty,
+        db_pool_size: 4,
+        max_body_bytes: 256 * 1024,
+        http_workers: 1,
+    }
+}
+
+/// The running application and a client for it.
+pub struct TestApp {
+    pub address: String,
+    pub backend: Backend,
+    pub client: reqwest::Client,
+    /// The data folder (the SQLite file, the outbox); removed when the test ends.
+    pub _dir: tempfile::TempDir,
+    handle: ServerHandle,
+    // Dropped after the server is told to stop.
+    _postgres: Option<PostgresDatabase>,
+}
+
+impl TestApp {
+    /// Starts the application on a fresh database; `None` when the backend is unavailable
+    /// (PostgreSQL outside CI).
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with a chance to change the configuration first.
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Option<TestApp> {
+        if std::env::var("TEST_LOG").is_ok() {
+            security_action::telemetry::init(LogFormat::Pretty);
+        }
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let (database, postgres) = match backend {
+            Backend::Sqlite => (DatabaseUrl::Sqlite(dir.path().join("test.db")), None),
+            Backend::Postgres => {
+                let db = tokio::task::spawn_blocking(PostgresDatabase::create)
+                    .await
+                    .expect("database creation")?;
+                (DatabaseUrl::Postgres(db.url.clone()), Some(db))
+            }
+        };
+        let mut config = test_config(database, dir.path());
+        adjust(&mut config);
+        let app = Application::build(config)
+            .await
+            .expect("the application starts");
+        let address = format!("http://{}", app.address());
+        let handle = app.handle();
+        tokio::spawn(app.run_until_stopped());
+        Some(TestApp {
+            address,
+            backend,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            _dir: dir,
+            handle,
+            _postgres: postgres,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_with_language(&self, path: &str, language: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("Accept-Language", language)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Posts raw bytes with a content type.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // The stop command is sent at once; its completion need not be awaited.
+        drop(self.handle.stop(false));
+    }
+}
+
+/// The body of a response as JSON, after checking its status.
+pub async fn json_with_status(response: reqwest::Response, status: u16) -> Value {
+    let actual = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    assert_eq!(actual, status, "unexpected status; body: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// Checks that a response is problem details with this status and code; returns the body.
+pub async fn assert_problem(response: reqwest::Response, status: u16, code: &str) -> Value {
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = json_with_status(response, status).await;
+    assert_eq!(content_type, "application/problem+json", "body: {body}");
+    assert_eq!(body["status"], status, "body: {body}");
+    assert_eq!(body["code"], code, "body: {body}");
+    assert_eq!(body["type"], format!("/problems/{code}"));
+    assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(body["detail"].as_str().is_some_and(|t| !t.is_empty()));
+    assert_eq!(
+        body["request_id"].as_str(),
+        request_id.as_deref(),
+        "request id echoed in the body"
+    );
+    body
+}
+
+/// The `(field, code)` pairs of a validation failure.
+pub fn field_errors(problem: &Value) -> Vec<(String, String)> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap_or_default().to_owned(),
+                        e["code"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// 25 answers, question n answered `answer_for(n)`.
+pub fn answers(answer_for: impl Fn(u8) -> &'static str) -> Value {
+    let answers: Vec<Value> = (1..=25u8)
+        .map(|q| serde_json::json!({"question": q, "answer": answer_for(q)}))
+        .collect();
+    serde_json::json!({ "answers": answers })
+}

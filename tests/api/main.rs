@@ -1,0 +1,10 @@
+//! The API, driven over HTTP against the real application, every test on SQLite and on
+//! PostgreSQL.
+
+mod helpers;
+
+mod cli;
+mod errors;
+mod health;
+mod openapi;
+mod reference;
