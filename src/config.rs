@@ -55,6 +55,31 @@ pub struct Settings {
     /// HTTP worker threads [default: the number of cores].
     #[arg(long, env = "HTTP_WORKERS")]
     pub http_workers: Option<usize>,
+    /// Argon2id memory cost in KiB (OWASP: 19456 with 2 iterations).
+    #[arg(long, env = "ARGON2_MEMORY_KIB", default_value_t = 19_456)]
+    pub argon2_memory_kib: u32,
+    /// Argon2id iterations.
+    #[arg(long, env = "ARGON2_ITERATIONS", default_value_t = 2)]
+    pub argon2_iterations: u32,
+    /// Argon2id lanes.
+    #[arg(long, env = "ARGON2_PARALLELISM", default_value_t = 1)]
+    pub argon2_parallelism: u32,
+    /// Threads that hash passwords [default: the number of cores].
+    #[arg(long, env = "HASHING_THREADS")]
+    pub hashing_threads: Option<usize>,
+    /// Password hashes that may wait for a thread; beyond that, 503 with Retry-After
+    /// [default: 4 per hashing thread].
+    #[arg(long, env = "HASHING_QUEUE")]
+    pub hashing_queue: Option<usize>,
+    /// Days a refresh token stays valid (it is rotated on every use).
+    #[arg(long, env = "REFRESH_TOKEN_DAYS", default_value_t = 14)]
+    pub refresh_token_days: u32,
+    /// Minutes a password-reset link stays valid.
+    #[arg(long, env = "PASSWORD_RESET_MINUTES", default_value_t = 60)]
+    pub password_reset_minutes: u32,
+    /// Reverse proxies (IP addresses, comma-separated) whose X-Forwarded-For is trusted.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
 }
 
 /// Which database, chosen by the URL's scheme.
@@ -178,6 +203,29 @@ pub struct Config {
     pub db_pool_size: u32,
     pub max_body_bytes: usize,
     pub http_workers: usize,
+    pub argon2: Argon2Settings,
+    pub hashing_threads: usize,
+    pub hashing_queue: usize,
+    pub refresh_token_days: u32,
+    pub password_reset_minutes: u32,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+/// Argon2id cost parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Argon2Settings {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Argon2Settings {
+    /// OWASP's recommendation for Argon2id: 19 MiB, 2 iterations, 1 lane.
+    pub const OWASP: Argon2Settings = Argon2Settings {
+        memory_kib: 19_456,
+        iterations: 2,
+        parallelism: 1,
+    };
 }
 
 /// A configuration problem: which variable, and what is wrong with it. Shown as one line.
@@ -287,6 +335,47 @@ impl Config {
             None => cores(),
         };
 
+        let argon2 = Argon2Settings {
+            memory_kib: settings.argon2_memory_kib,
+            iterations: settings.argon2_iterations,
+            parallelism: settings.argon2_parallelism,
+        };
+        if argon2.parallelism == 0
+            || argon2.iterations == 0
+            || argon2.memory_kib < 8 * argon2.parallelism
+        {
+            return Err(ConfigError::new(
+                "ARGON2_MEMORY_KIB",
+                "Argon2 needs at least 1 iteration, 1 lane and 8 KiB per lane",
+            ));
+        }
+        let hashing_threads = match settings.hashing_threads {
+            Some(0) => return Err(ConfigError::new("HASHING_THREADS", "must be at least 1")),
+            Some(n) => n,
+            None => cores(),
+        };
+        let hashing_queue = settings.hashing_queue.unwrap_or(hashing_threads * 4);
+        if settings.refresh_token_days == 0 {
+            return Err(ConfigError::new("REFRESH_TOKEN_DAYS", "must be at least 1"));
+        }
+        if settings.password_reset_minutes == 0 {
+            return Err(ConfigError::new(
+                "PASSWORD_RESET_MINUTES",
+                "must be at least 1",
+            ));
+        }
+        let trusted_proxies = settings
+            .trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse().map_err(|_| {
+                    ConfigError::new("TRUSTED_PROXIES", format!("{s:?} is not an IP address"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+
         ensure_writable_dir("DATA_DIR", &settings.data_dir)?;
         ensure_writable_dir("OUTBOX_DIR", &settings.outbox_dir)?;
         if let DatabaseUrl::Sqlite(path) = &database {
@@ -324,6 +413,12 @@ impl Config {
             db_pool_size,
             max_body_bytes: settings.max_body_bytes,
             http_workers,
+            argon2,
+            hashing_threads,
+            hashing_queue,
+            refresh_token_days: settings.refresh_token_days,
+            password_reset_minutes: settings.password_reset_minutes,
+            trusted_proxies,
         })
     }
 }

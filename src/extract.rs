@@ -26,32 +26,59 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req.app_data::<BodyLimit>().map_or(256 * 1024, |l| l.0);
-        if !is_json(req) {
-            return Box::pin(async {
-                Err(ApiError::unsupported_media_type("application/json").into())
-            });
-        }
-        let body = web::Bytes::from_request(req, payload);
+        let body = json_body(req, payload);
+        Box::pin(async move { Ok(Json(parse_json(&body.await?)?)) })
+    }
+}
+
+/// A JSON body with the SHA-256 digest of its bytes (hex), for `Idempotency-Key` checks.
+#[derive(Debug)]
+pub struct DigestedJson<T> {
+    pub value: T,
+    pub digest: String,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for DigestedJson<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = json_body(req, payload);
         Box::pin(async move {
-            let bytes = body.await.map_err(|e| {
-                if e.as_response_error().status_code()
-                    == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
-                {
-                    ApiError::payload_too_large(limit)
-                } else {
-                    ApiError::bad_request(
-                        "unreadable_body",
-                        Message::new(
-                            "リクエストの本文を読み取れません",
-                            "The request body could not be read.",
-                        ),
-                    )
-                }
-            })?;
-            parse_json(&bytes).map(Json).map_err(Into::into)
+            let bytes = body.await?;
+            let value = parse_json(&bytes)?;
+            let digest = crate::auth::tokens::token_digest_bytes(&bytes);
+            Ok(DigestedJson { value, digest })
         })
     }
+}
+
+/// Reads a JSON request's bytes: 415 unless the content type is JSON, 413 over the limit.
+fn json_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> LocalBoxFuture<'static, Result<web::Bytes, ApiError>> {
+    let limit = req.app_data::<BodyLimit>().map_or(256 * 1024, |l| l.0);
+    if !is_json(req) {
+        return Box::pin(async { Err(ApiError::unsupported_media_type("application/json")) });
+    }
+    let body = web::Bytes::from_request(req, payload);
+    Box::pin(async move {
+        body.await.map_err(|e| {
+            if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
+            {
+                ApiError::payload_too_large(limit)
+            } else {
+                ApiError::bad_request(
+                    "unreadable_body",
+                    Message::new(
+                        "リクエストの本文を読み取れません",
+                        "The request body could not be read.",
+                    ),
+                )
+            }
+        })
+    })
 }
 
 fn is_json(req: &HttpRequest) -> bool {

@@ -2,12 +2,15 @@
 //! declarations, the self-diagnosis, verification for subsidy portals, and the secretariat's
 //! tools, as a REST/JSON API on SQLite or PostgreSQL.
 
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod mail;
 pub mod middleware;
+pub mod notice;
 pub mod openapi;
 pub mod routes;
 pub mod startup;

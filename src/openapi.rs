@@ -25,10 +25,40 @@ with a stable `code`; validation failures list every broken rule in `errors`. \
     tags(
         (name = "operations", description = "Health and readiness"),
         (name = "reference", description = "Public reference data: logo terms, the 25-item self-diagnosis and its scoring, policy disclosure methods"),
+        (name = "declarations", description = "Applying (申込み) and the declarer's declaration: reading it, the contact person, the policy disclosure, stepping up, withdrawal, the completion notice"),
+        (name = "auth", description = "Logging in with the user number (利用者番号), sessions, passwords"),
+        (name = "account", description = "The declarer's registration information"),
+        (name = "diagnoses", description = "The declarer's own self-diagnoses (自社診断)"),
+        (name = "verification", description = "Checking declarations and printed completion notices"),
     ),
-    components(schemas(ProblemDetails, FieldError))
+    components(schemas(ProblemDetails, FieldError)),
+    modifiers(&SecuritySchemes)
 )]
 struct ApiDoc;
+
+/// The ways callers authenticate.
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi
+            .components
+            .get_or_insert_with(utoipa::openapi::Components::new);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A declarer's or operator's access token from `POST /v1/auth/login` (15 minutes; HS256).",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// Reusable error answers, by component name: (name, status, description).
 const SHARED_RESPONSES: [(&str, &str, &str); 5] = [
@@ -110,6 +140,7 @@ fn add_shared_responses(doc: &mut utoipa::openapi::OpenApi) {
     for item in doc.paths.paths.values_mut() {
         for operation in operations_mut(item) {
             let has_body = operation.request_body.is_some();
+            let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
             let has_params = operation.parameters.as_ref().is_some_and(|p| {
                 p.iter()
                     .any(|p| !matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Header))
@@ -117,6 +148,7 @@ fn add_shared_responses(doc: &mut utoipa::openapi::OpenApi) {
             for (name, status, _) in SHARED_RESPONSES {
                 let applies = match status {
                     "500" => true,
+                    "401" | "403" => secured,
                     "422" => has_body || has_params,
                     _ => has_body,
                 };

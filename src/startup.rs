@@ -11,12 +11,15 @@ use anyhow::Context;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::hashing::PasswordHashing;
+use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::BodyLimit;
+use crate::mail::sender::{MailTransport, sender_mailbox};
 use crate::state::AppState;
-use crate::{middleware, openapi, routes};
+use crate::{mail, middleware, openapi, routes};
 
 /// A built, listening server, ready to run.
 pub struct Application {
@@ -55,10 +58,25 @@ impl Application {
             config.public_base_url = url::Url::parse(&format!("http://{address}")).ok();
         }
         let workers = config.http_workers;
+        let hashing =
+            PasswordHashing::start(config.argon2, config.hashing_threads, config.hashing_queue)
+                .context("cannot start the password hashing threads")?;
         let state = AppState {
+            tokens: Arc::new(TokenKeys::new(&config.jwt_secret)),
             config: Arc::new(config),
             db,
+            hashing,
+            mail_wakeup: Arc::new(tokio::sync::Notify::new()),
         };
+        let transport =
+            MailTransport::from_config(&state.config).context("cannot set up e-mail delivery")?;
+        let from = sender_mailbox(&state.config).context("cannot form the sender address")?;
+        tokio::spawn(mail::sender::run(
+            state.db.clone(),
+            transport,
+            from,
+            Arc::clone(&state.mail_wakeup),
+        ));
         let app_state = state.clone();
         let server = HttpServer::new(move || build_app(app_state.clone()))
             .listen(listener)?

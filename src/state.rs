@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use crate::auth::hashing::PasswordHashing;
+use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::Db;
 
@@ -10,4 +12,19 @@ use crate::db::Db;
 pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
+    pub tokens: Arc<TokenKeys>,
+    pub hashing: PasswordHashing,
+    /// Wakes the e-mail sender when a change has queued mail.
+    pub mail_wakeup: Arc<tokio::sync::Notify>,
+}
+
+impl AppState {
+    /// The public base URL, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        self.config
+            .public_base_url
+            .as_ref()
+            .map(|u| u.as_str().trim_end_matches('/').to_owned())
+            .unwrap_or_default()
+    }
 }

@@ -2,7 +2,17 @@
 //! diesel queries over a [`DbConnection`] that is either backend, an r2d2 pool, and embedded
 //! migrations for each backend.
 
+pub mod accounts;
+pub mod audit;
+pub mod declarations;
+pub mod declarers;
+pub mod diagnoses;
+pub mod idempotency;
+pub mod models;
+pub mod outbox;
 pub mod schema;
+pub mod throttles;
+pub mod tokens;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,6 +23,32 @@ use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::config::DatabaseUrl;
+
+/// The current time as stored: UTC, truncated to microseconds (PostgreSQL's precision), so
+/// that both backends return exactly what was written.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::SubsecRound;
+    chrono::Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// A stored time as UTC.
+pub fn utc(time: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    time.and_utc()
+}
+
+/// Whether a query failed on a unique constraint whose name or message mentions `what`.
+pub fn is_unique_violation(error: &diesel::result::Error, what: &str) -> bool {
+    match error {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            info,
+        ) => {
+            info.constraint_name().is_some_and(|c| c.contains(what))
+                || info.message().contains(what)
+        }
+        _ => false,
+    }
+}
 
 /// A connection to either backend; queries written once run on both.
 #[derive(diesel::MultiConnection)]
@@ -138,18 +174,19 @@ impl Db {
     }
 
     /// Runs read-only work on a pooled connection, off the async workers.
-    pub async fn read<T, F>(&self, work: F) -> Result<T, DbError>
+    pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
         actix_web::web::block(move || {
-            let mut conn = pool.get()?;
+            let mut conn = pool.get().map_err(DbError::from)?;
             work(&mut conn)
         })
         .await
-        .map_err(|_| DbError::Cancelled)?
+        .map_err(|_| E::from(DbError::Cancelled))?
     }
 
     /// Runs a unit of write work in one transaction, off the async workers: everything it does
@@ -186,7 +223,7 @@ impl Db {
     pub async fn ping(&self) -> Result<(), DbError> {
         self.read(|conn| {
             conn.batch_execute("SELECT 1")?;
-            Ok(())
+            Ok::<_, DbError>(())
         })
         .await
     }

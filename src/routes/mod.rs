@@ -1,7 +1,12 @@
 //! Every route, wired in one place. Paths are collected into the OpenAPI document as they are
 //! registered, so no route is listed twice by hand.
 
+pub mod auth;
+pub mod common;
+pub mod declarations;
+pub mod diagnoses;
 pub mod health;
+pub mod me;
 pub mod reference;
 
 use utoipa_actix_web::scope;
@@ -15,6 +20,27 @@ pub fn configure(config: &mut ServiceConfig) {
             .service(reference::terms::list_terms)
             .service(reference::questionnaire::get_questionnaire)
             .service(reference::score::score_diagnosis)
-            .service(reference::disclosure_methods::list_disclosure_methods),
+            .service(reference::disclosure_methods::list_disclosure_methods)
+            .service(declarations::apply::apply)
+            .service(auth::login::login)
+            .service(auth::sessions::refresh)
+            .service(auth::sessions::logout)
+            .service(auth::password::change_password)
+            .service(auth::password::request_password_reset)
+            .service(auth::password::reset_password)
+            .service(auth::password::remind_user_number)
+            .service(me::get_me)
+            .service(me::patch_organization)
+            .service(declarations::read::get_declaration)
+            .service(declarations::changes::put_contact)
+            .service(declarations::changes::put_policy_disclosure)
+            .service(declarations::changes::delete_policy_disclosure)
+            .service(declarations::changes::step_up)
+            .service(declarations::changes::withdraw)
+            .service(declarations::notice::completion_notice)
+            .service(declarations::notice::verify_notice)
+            .service(diagnoses::create_diagnosis)
+            .service(diagnoses::list_diagnoses)
+            .service(diagnoses::get_diagnosis),
     );
 }

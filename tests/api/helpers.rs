@@ -5,7 +5,9 @@ use std::sync::Once;
 use actix_web::dev::ServerHandle;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
-use security_action::config::{AcceptanceMode, AppEnv, Config, DatabaseUrl, LogFormat, Secret};
+use security_action::config::{
+    AcceptanceMode, AppEnv, Argon2Settings, Config, DatabaseUrl, LogFormat, Secret,
+};
 use security_action::startup::Application;
 use serde_json::Value;
 
@@ -126,6 +128,17 @@ pub fn test_config(database: DatabaseUrl, dir: &std::path::Path) -> Config {
         db_pool_size: 4,
         max_body_bytes: 256 * 1024,
         http_workers: 1,
+        // Cheap hashing keeps the suite fast; production uses OWASP's parameters.
+        argon2: Argon2Settings {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        },
+        hashing_threads: 2,
+        hashing_queue: 64,
+        refresh_token_days: 14,
+        password_reset_minutes: 60,
+        trusted_proxies: Vec::new(),
     }
 }
 

@@ -1,0 +1,223 @@
+//! Password hashing (argon2id) on a bounded pool of threads of its own.
+//!
+//! A hash costs about 20 ms of a core at OWASP's parameters, so it never runs on the HTTP
+//! workers nor on the shared blocking pool: a fixed set of threads takes jobs from a bounded
+//! queue, and when the queue is full the caller is told at once (503 with `Retry-After`) instead
+//! of waiting without bound. A login flood therefore cannot starve the rest of the service.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use rand::RngExt;
+use tokio::sync::oneshot;
+
+use crate::config::Argon2Settings;
+
+/// Why hashing could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum HashingError {
+    /// Every thread is busy and the queue is full: try again shortly.
+    #[error("the password hashing queue is full")]
+    Busy,
+    #[error("password hashing failed: {0}")]
+    Failed(String),
+}
+
+enum Job {
+    Hash {
+        password: String,
+        reply: oneshot::Sender<Result<String, HashingError>>,
+    },
+    Verify {
+        password: String,
+        hash: Option<String>,
+        reply: oneshot::Sender<Result<bool, HashingError>>,
+    },
+}
+
+/// The hashing pool; cheap to clone.
+#[derive(Clone)]
+pub struct PasswordHashing {
+    sender: SyncSender<Job>,
+    waiting: Arc<AtomicUsize>,
+}
+
+impl PasswordHashing {
+    /// Starts `threads` hashing threads behind a queue of `queue` jobs.
+    pub fn start(
+        settings: Argon2Settings,
+        threads: usize,
+        queue: usize,
+    ) -> Result<Self, HashingError> {
+        let params = Params::new(
+            settings.memory_kib,
+            settings.iterations,
+            settings.parallelism,
+            None,
+        )
+        .map_err(|e| HashingError::Failed(e.to_string()))?;
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        // Verifying an unknown account's login against this hash takes as long as a real one.
+        let dummy = hash_with(&argon2, "a password no account has")?;
+        let (sender, receiver) = mpsc::sync_channel::<Job>(queue);
+        let receiver = Arc::new(Mutex::new(receiver));
+        let waiting = Arc::new(AtomicUsize::new(0));
+        for i in 0..threads.max(1) {
+            let receiver = Arc::clone(&receiver);
+            let argon2 = argon2.clone();
+            let dummy = dummy.clone();
+            let waiting = Arc::clone(&waiting);
+            std::thread::Builder::new()
+                .name(format!("password-hashing-{i}"))
+                .spawn(move || {
+                    loop {
+                        // The lock is held only while taking the next job.
+                        let job = match receiver.lock() {
+                            Ok(guard) => guard.recv(),
+                            Err(poisoned) => poisoned.into_inner().recv(),
+                        };
+                        let Ok(job) = job else { return };
+                        waiting.fetch_sub(1, Ordering::Relaxed);
+                        run(&argon2, &dummy, job);
+                    }
+                })
+                .map_err(|e| HashingError::Failed(e.to_string()))?;
+        }
+        Ok(Self { sender, waiting })
+    }
+
+    /// Jobs waiting for a thread (for metrics and logs).
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
+    fn submit(&self, job: Job) -> Result<(), HashingError> {
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        match self.sender.try_send(job) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(_)) => {
+                self.waiting.fetch_sub(1, Ordering::Relaxed);
+                Err(HashingError::Busy)
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                self.waiting.fetch_sub(1, Ordering::Relaxed);
+                Err(HashingError::Failed(
+                    "the hashing threads have stopped".into(),
+                ))
+            }
+        }
+    }
+
+    /// Hashes a new password (PHC string with a random salt).
+    pub async fn hash(&self, password: String) -> Result<String, HashingError> {
+        let (reply, answer) = oneshot::channel();
+        self.submit(Job::Hash { password, reply })?;
+        answer
+            .await
+            .map_err(|_| HashingError::Failed("the hashing thread went away".into()))?
+    }
+
+    /// Whether `password` matches `hash`. With no hash (an unknown account) a dummy hash is
+    /// verified instead, so that the answer takes the same time.
+    pub async fn verify(
+        &self,
+        password: String,
+        hash: Option<String>,
+    ) -> Result<bool, HashingError> {
+        let (reply, answer) = oneshot::channel();
+        self.submit(Job::Verify {
+            password,
+            hash,
+            reply,
+        })?;
+        answer
+            .await
+            .map_err(|_| HashingError::Failed("the hashing thread went away".into()))?
+    }
+}
+
+fn hash_with(argon2: &Argon2<'_>, password: &str) -> Result<String, HashingError> {
+    let salt_bytes: [u8; 16] = rand::rng().random();
+    let salt =
+        SaltString::encode_b64(&salt_bytes).map_err(|e| HashingError::Failed(e.to_string()))?;
+    argon2
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| HashingError::Failed(e.to_string()))
+}
+
+fn verify_with(argon2: &Argon2<'_>, password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| argon2.verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+fn run(argon2: &Argon2<'_>, dummy: &str, job: Job) {
+    match job {
+        Job::Hash { password, reply } => {
+            let _ = reply.send(hash_with(argon2, &password));
+        }
+        Job::Verify {
+            password,
+            hash,
+            reply,
+        } => {
+            let ok = match hash {
+                Some(hash) => verify_with(argon2, &password, &hash),
+                None => {
+                    let _ = verify_with(argon2, &password, dummy);
+                    false
+                }
+            };
+            let _ = reply.send(Ok(ok));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CHEAP: Argon2Settings = Argon2Settings {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    };
+
+    #[tokio::test]
+    async fn hashes_verify_and_wrong_passwords_do_not() {
+        let pool = PasswordHashing::start(CHEAP, 1, 4).unwrap();
+        let hash = pool.hash("correct horse battery".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(
+            pool.verify("correct horse battery".into(), Some(hash.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(!pool.verify("wrong".into(), Some(hash)).await.unwrap());
+        assert!(!pool.verify("anything".into(), None).await.unwrap());
+        assert!(
+            !pool
+                .verify("x".into(), Some("not a hash".into()))
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_answers_busy_at_once() {
+        let slow = Argon2Settings {
+            memory_kib: 8 * 1024,
+            iterations: 20,
+            parallelism: 1,
+        };
+        let pool = PasswordHashing::start(slow, 1, 1).unwrap();
+        let jobs: Vec<_> = (0..6).map(|_| pool.hash("password".into())).collect();
+        let results = futures_util::future::join_all(jobs).await;
+        assert!(results.iter().any(|r| matches!(r, Err(HashingError::Busy))));
+        assert!(results.iter().any(Result::is_ok));
+    }
+}

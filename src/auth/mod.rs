@@ -1,0 +1,8 @@
+//! Who is calling: password hashing on its own bounded pool, signed tokens, and the extractors
+//! that turn a bearer token into a declarer, an operator or an API client.
+
+pub mod client_address;
+pub mod extract;
+pub mod hashing;
+pub mod throttle;
+pub mod tokens;

@@ -1,0 +1,105 @@
+//! E-mails waiting to go out, written in the same transaction as the change that causes them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::models::OutboxMessage;
+use super::schema::outbox_messages;
+
+/// Queues an e-mail.
+pub fn enqueue(
+    conn: &mut DbConnection,
+    kind: &str,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+    declaration_id: Option<i64>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(outbox_messages::table)
+        .values((
+            outbox_messages::kind.eq(kind),
+            outbox_messages::recipient.eq(recipient),
+            outbox_messages::subject.eq(subject),
+            outbox_messages::body.eq(body),
+            outbox_messages::declaration_id.eq(declaration_id),
+            outbox_messages::status.eq("pending"),
+            outbox_messages::attempts.eq(0),
+            outbox_messages::next_attempt_at.eq(now),
+            outbox_messages::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Messages due for a delivery attempt, oldest first.
+pub fn due(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<OutboxMessage>> {
+    outbox_messages::table
+        .filter(outbox_messages::status.eq("pending"))
+        .filter(outbox_messages::next_attempt_at.le(now))
+        .order(outbox_messages::id.asc())
+        .limit(limit)
+        .select(OutboxMessage::as_select())
+        .load(conn)
+}
+
+pub fn mark_sent(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(outbox_messages::table.find(id))
+        .set((
+            outbox_messages::status.eq("sent"),
+            outbox_messages::sent_at.eq(now),
+            outbox_messages::attempts.eq(outbox_messages::attempts + 1),
+            outbox_messages::last_error.eq(None::<String>),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Records a failed attempt: retried at `next_attempt_at`, or `failed` for good.
+pub fn mark_attempt_failed(
+    conn: &mut DbConnection,
+    id: i64,
+    error: &str,
+    next_attempt_at: Option<NaiveDateTime>,
+) -> QueryResult<()> {
+    let status = if next_attempt_at.is_some() {
+        "pending"
+    } else {
+        "failed"
+    };
+    let mut changes = diesel::update(outbox_messages::table.find(id))
+        .set((
+            outbox_messages::status.eq(status),
+            outbox_messages::attempts.eq(outbox_messages::attempts + 1),
+            outbox_messages::last_error.eq(error),
+        ))
+        .execute(conn)?;
+    if let Some(at) = next_attempt_at {
+        changes += diesel::update(outbox_messages::table.find(id))
+            .set(outbox_messages::next_attempt_at.eq(at))
+            .execute(conn)?;
+    }
+    let _ = changes;
+    Ok(())
+}
+
+/// Every message for a recipient, oldest first (tests and support).
+pub fn for_recipient(conn: &mut DbConnection, recipient: &str) -> QueryResult<Vec<OutboxMessage>> {
+    outbox_messages::table
+        .filter(outbox_messages::recipient.eq(recipient))
+        .order(outbox_messages::id.asc())
+        .select(OutboxMessage::as_select())
+        .load(conn)
+}
+
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<OutboxMessage>> {
+    outbox_messages::table
+        .order(outbox_messages::id.asc())
+        .select(OutboxMessage::as_select())
+        .load(conn)
+}

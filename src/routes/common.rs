@@ -1,0 +1,180 @@
+//! Small pieces several handlers share: who acted (for the audit trail), idempotent
+//! replays, conditional requests, pagination cursors.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use chrono::Duration;
+
+use crate::auth::client_address;
+use crate::db::audit::Actor;
+use crate::db::idempotency;
+use crate::db::{DbConnection, DbError};
+use crate::domain::validation::Violation;
+use crate::error::{ApiError, Message};
+use crate::middleware::RequestId;
+use crate::state::AppState;
+
+/// The actor of a request, for the audit trail.
+pub fn actor(req: &HttpRequest, state: &AppState, kind: &'static str, id: Option<String>) -> Actor {
+    Actor {
+        kind,
+        id,
+        request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
+        address: client_address::of_request(req, &state.config.trusted_proxies)
+            .map(|a| a.to_string()),
+    }
+}
+
+/// How long an `Idempotency-Key` answer is kept.
+pub const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
+
+/// The `Idempotency-Key` header: 1–255 visible ASCII characters, if given.
+pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or_default();
+    if text.is_empty() || text.len() > 255 || !text.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::invalid_field(Violation::new(
+            "Idempotency-Key",
+            "invalid_idempotency_key",
+            "Idempotency-Key は1〜255文字の半角英数記号で指定してください",
+            "must be 1–255 visible ASCII characters",
+        )));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// A stored answer to replay.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    status: StatusCode,
+    body: String,
+}
+
+impl Replay {
+    pub fn into_response(self) -> HttpResponse {
+        HttpResponse::build(self.status)
+            .insert_header(("Idempotent-Replayed", "true"))
+            .content_type("application/json")
+            .body(self.body)
+    }
+}
+
+/// The earlier answer to the same key, if any: replayed when the body is the same, a 422 when
+/// another body reuses the key.
+pub fn replay(
+    conn: &mut DbConnection,
+    scope: &str,
+    key: &str,
+    digest: &str,
+) -> Result<Option<Replay>, ApiError> {
+    let Some(stored) = idempotency::find(conn, scope, key).map_err(DbError::from)? else {
+        return Ok(None);
+    };
+    if crate::db::now() - stored.created_at > Duration::hours(IDEMPOTENCY_WINDOW_HOURS) {
+        return Ok(None);
+    }
+    if stored.request_hash != digest {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            Message::new(
+                "この Idempotency-Key は別の内容のリクエストで使われています",
+                "This Idempotency-Key was used with a different request body.",
+            ),
+        ));
+    }
+    let status = StatusCode::from_u16(u16::try_from(stored.response_status).unwrap_or(200))
+        .unwrap_or(StatusCode::OK);
+    Ok(Some(Replay {
+        status,
+        body: stored.response_body,
+    }))
+}
+
+/// The `If-Match` header of a request, if any.
+pub fn if_match(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get("if-match")
+        .map(|v| v.to_str().unwrap_or("\"\"").to_owned())
+}
+
+/// An ETag compared with an `If-Match` header: 412 when it is given and matches none.
+pub fn check_if_match(header: Option<&str>, current: &str) -> Result<(), ApiError> {
+    let Some(header) = header else {
+        return Ok(());
+    };
+    let matches = header
+        .split(',')
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == "*" || t == current);
+    if matches {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "precondition_failed",
+            Message::new(
+                "ほかの変更が先に行われました。最新の内容を取得してからやり直してください",
+                "The resource changed since you read it (If-Match does not match); read it again and retry.",
+            ),
+        ))
+    }
+}
+
+/// Pagination: `limit` (default 50, at most 200) and an opaque `cursor`.
+pub fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
+    match limit {
+        None => Ok(50),
+        Some(n) if (1..=200).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::invalid_field(Violation::new(
+            "limit",
+            "out_of_range",
+            "limit は1〜200で指定してください",
+            "must be between 1 and 200",
+        ))),
+    }
+}
+
+/// An opaque cursor for keyset pagination over descending IDs.
+pub fn encode_cursor(id: i64) -> String {
+    data_encoding::BASE64URL_NOPAD.encode(format!("v1:{id}").as_bytes())
+}
+
+pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
+    let Some(cursor) = cursor else {
+        return Ok(None);
+    };
+    let bad = || {
+        ApiError::invalid_field(Violation::new(
+            "cursor",
+            "invalid_cursor",
+            "cursor が正しくありません。前のページの next_cursor をそのまま指定してください",
+            "must be a next_cursor returned by a previous page",
+        ))
+    };
+    let bytes = data_encoding::BASE64URL_NOPAD
+        .decode(cursor.as_bytes())
+        .map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    text.strip_prefix("v1:")
+        .and_then(|n| n.parse::<i64>().ok())
+        .filter(|n| *n > 0)
+        .map(Some)
+        .ok_or_else(bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_rejected() {
+        assert_eq!(decode_cursor(Some(&encode_cursor(42))).unwrap(), Some(42));
+        assert_eq!(decode_cursor(None).unwrap(), None);
+        for bad in ["", "x", "djE6LTE", "djE6YWJj"] {
+            assert!(decode_cursor(Some(bad)).is_err(), "{bad}");
+        }
+    }
+}

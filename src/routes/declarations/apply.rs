@@ -1,0 +1,543 @@
+//! `POST /v1/declarations`: applying for one or two stars (申込み).
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::forms::{ContactInput, OrganizationInput, PolicyDisclosureInput, methods_text};
+use crate::config::AcceptanceMode;
+use crate::db::models::{NewAccount, NewDeclaration, NewDeclarationEvent};
+use crate::db::{
+    self, DbConnection, DbError, accounts, audit, declarations, declarers, idempotency,
+};
+use crate::domain::declaration::{Purpose, Star, Status};
+use crate::domain::disclosure::PolicyDisclosure;
+use crate::domain::identifiers::{DeclarationId, UserNumber};
+use crate::domain::password::check_password;
+use crate::domain::scoring::AnswerSheet;
+use crate::domain::terms;
+use crate::domain::validation::Violation;
+use crate::error::{ApiError, Message};
+use crate::extract::DigestedJson;
+use crate::mail::{self, templates};
+use crate::routes::common;
+use crate::routes::reference::score::AnswersInput;
+use crate::state::AppState;
+
+/// The pledge (誓約).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PledgeInput {
+    /// Must be true: the declarer pledges to work on the five principles (情報セキュリティ5か条).
+    pub five_principles: bool,
+}
+
+/// An application (申込み) for one or two stars.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "organization": {
+        "name": "株式会社サンプル", "name_kana": "カブシキガイシャサンプル",
+        "organization_type": "corporation", "corporate_number": "7000012050002",
+        "prefecture": "13", "address": "東京都文京区本駒込2-28-8", "industry": "G",
+        "employees": 12, "capital_yen": 10000000, "website": "https://example.co.jp"
+    },
+    "contact": {"name": "情報 太郎", "email": "taro@example.co.jp", "phone": "03-1234-5678", "department": "総務部"},
+    "star": "one_star",
+    "pledge": {"five_principles": true},
+    "purposes": ["subsidy_application", "improve_security"],
+    "agreed_terms_version": "2018-07-03",
+    "password": "a long passphrase of the declarer"
+}))]
+pub struct ApplicationInput {
+    pub organization: OrganizationInput,
+    pub contact: ContactInput,
+    pub star: Star,
+    pub pledge: PledgeInput,
+    /// At least one, none twice.
+    pub purposes: Vec<Purpose>,
+    /// Must be the current version of the logo terms (`GET /v1/terms`).
+    pub agreed_terms_version: String,
+    /// The account's password: 12–128 characters, not a common password.
+    #[schema(min_length = 12, max_length = 128, format = Password)]
+    pub password: String,
+    /// Two stars only: the 25 answers of the self-diagnosis.
+    #[serde(default)]
+    pub diagnosis: Option<AnswersInput>,
+    /// Two stars only: how the basic policy is disclosed.
+    #[serde(default)]
+    pub policy_disclosure: Option<PolicyDisclosureInput>,
+}
+
+/// The completion notice in the answer: the e-mail's text and the notice's verification code.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CompletionNoticeSummary {
+    /// The completion e-mail's subject (「【SECURITY ACTION】一つ星：自己宣言完了のお知らせ」).
+    pub subject: String,
+    /// The completion e-mail's body, as sent to the contact person.
+    pub body: String,
+    /// The code printed on the completion notice; anyone can check it.
+    pub verification_code: String,
+    /// Where the code is checked (`GET /v1/notice-verifications/{code}`).
+    pub verification_url: String,
+}
+
+/// The answer to an accepted application.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "user_number": "318204957362", "declaration_id": "407731820954", "star": "one_star",
+    "status": "declared", "declared_at": "2026-11-22T03:04:05Z", "accepted_at": null,
+    "completion_notice": {"subject": "【SECURITY ACTION】一つ星：自己宣言完了のお知らせ", "body": "…",
+        "verification_code": "407731820954-K3J5Q2M4N8P6R7T1",
+        "verification_url": "https://security-action.example.jp/v1/notice-verifications/407731820954-K3J5Q2M4N8P6R7T1"}
+}))]
+pub struct ApplicationCreated {
+    /// 利用者番号: the login name. Keep it safe.
+    pub user_number: String,
+    /// 自己宣言ID: quoted in subsidy applications.
+    pub declaration_id: String,
+    pub star: Star,
+    pub status: Status,
+    pub declared_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub completion_notice: CompletionNoticeSummary,
+}
+
+/// An application whose every rule holds.
+struct ValidApplication {
+    organization: db::models::OrganizationRow,
+    contact: db::models::ContactRow,
+    star: Star,
+    purposes: Vec<Purpose>,
+    sheet: Option<AnswerSheet>,
+    disclosure: Option<PolicyDisclosure>,
+}
+
+impl ApplicationInput {
+    fn validate(&self) -> Result<ValidApplication, Vec<Violation>> {
+        let mut violations = Vec::new();
+        let organization = self
+            .organization
+            .validate("organization")
+            .map_err(|v| violations.extend(v))
+            .ok();
+        let contact = self
+            .contact
+            .validate("contact")
+            .map_err(|v| violations.extend(v))
+            .ok();
+        if !self.pledge.five_principles {
+            violations.push(Violation::new(
+                "pledge.five_principles",
+                "must_be_true",
+                "情報セキュリティ5か条に取り組むことを誓約してください",
+                "the pledge to work on the five principles is required",
+            ));
+        }
+        if self.purposes.is_empty() {
+            violations.push(Violation::new(
+                "purposes",
+                "required",
+                "目的を1つ以上選んでください",
+                "choose at least one purpose",
+            ));
+        }
+        for (i, p) in self.purposes.iter().enumerate() {
+            if self.purposes[..i].contains(p) {
+                violations.push(Violation::new(
+                    format!("purposes[{i}]"),
+                    "duplicate",
+                    "同じ目的が重複しています",
+                    "listed twice",
+                ));
+            }
+        }
+        if !terms::is_current(&self.agreed_terms_version) {
+            violations.push(Violation::new(
+                "agreed_terms_version",
+                "not_current_terms",
+                format!(
+                    "現行のロゴマーク使用規約({})に同意してください",
+                    terms::current().version
+                ),
+                format!(
+                    "must agree to the current logo terms, version {}",
+                    terms::current().version
+                ),
+            ));
+        }
+        violations.extend(check_password("password", &self.password, None).err());
+        let (sheet, disclosure) = match self.star {
+            Star::OneStar => {
+                if self.diagnosis.is_some() {
+                    violations.push(Violation::new(
+                        "diagnosis",
+                        "not_allowed",
+                        "一つ星の申込みには自社診断は不要です",
+                        "only a two-star application carries a diagnosis",
+                    ));
+                }
+                if self.policy_disclosure.is_some() {
+                    violations.push(Violation::new(
+                        "policy_disclosure",
+                        "not_allowed",
+                        "一つ星の申込みには基本方針の公開は不要です",
+                        "only a two-star application carries a policy disclosure",
+                    ));
+                }
+                (None, None)
+            }
+            Star::TwoStar => {
+                let sheet = match &self.diagnosis {
+                    None => {
+                        violations.push(Violation::new(
+                            "diagnosis",
+                            "required",
+                            "二つ星には自社診断(25問)の回答が必要です",
+                            "a two-star application needs the 25 diagnosis answers",
+                        ));
+                        None
+                    }
+                    Some(d) => d
+                        .to_sheet()
+                        .map_err(|vs| {
+                            violations.extend(vs.into_iter().map(|v| v.under("diagnosis")))
+                        })
+                        .ok(),
+                };
+                let disclosure = match &self.policy_disclosure {
+                    None => {
+                        violations.push(Violation::new(
+                            "policy_disclosure",
+                            "required",
+                            "二つ星には基本方針の公開方法が必要です",
+                            "a two-star application needs the basic policy's disclosure",
+                        ));
+                        None
+                    }
+                    Some(d) => d
+                        .validate("policy_disclosure")
+                        .map_err(|v| violations.extend(v))
+                        .ok(),
+                };
+                (sheet, disclosure)
+            }
+        };
+        match (organization, contact) {
+            (Some(organization), Some(contact)) if violations.is_empty() => Ok(ValidApplication {
+                organization,
+                contact,
+                star: self.star,
+                purposes: self.purposes.clone(),
+                sheet,
+                disclosure,
+            }),
+            _ => Err(violations),
+        }
+    }
+}
+
+const SCOPE: &str = "POST /v1/declarations";
+
+fn already_declared() -> ApiError {
+    ApiError::conflict(
+        "corporate_number_already_declared",
+        Message::new(
+            "この法人番号の自己宣言はすでに有効です。1つの法人が同時に持てる自己宣言は1つです。内容の変更はログインして行ってください",
+            "A live declaration already exists for this corporate number; a corporation holds one at a time. Log in to change it.",
+        ),
+    )
+}
+
+/// Applies for one or two stars. The answer carries the user number (利用者番号), the
+/// declaration ID (自己宣言ID) and the completion notice; the completion e-mail goes to the
+/// contact person. A corporation holds one live declaration: a second one is a 409. With an
+/// `Idempotency-Key`, the same request within 24 hours answers the first answer again.
+#[utoipa::path(
+    tag = "declarations",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body within 24 hours replay the first answer")),
+    request_body = ApplicationInput,
+    responses(
+        (status = 201, description = "Declared; the numbers and the completion notice", body = ApplicationCreated,
+         headers(("Location" = String, description = "The declaration's URL"))),
+        (status = 409, description = "A live declaration exists for this corporate number", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, description = "Password hashing is saturated; retry after `Retry-After` seconds", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[post("/declarations")]
+#[tracing::instrument(skip_all)]
+pub async fn apply(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: DigestedJson<ApplicationInput>,
+) -> Result<HttpResponse, ApiError> {
+    let key = common::idempotency_key(&req)?;
+    if let Some(key) = key.clone() {
+        let digest = body.digest.clone();
+        let replayed = state
+            .db
+            .read(move |conn| common::replay(conn, SCOPE, &key, &digest))
+            .await?;
+        if let Some(replayed) = replayed {
+            return Ok(replayed.into_response());
+        }
+    }
+    let input = body.value;
+    let application = input.validate().map_err(ApiError::validation)?;
+    if let Some(number) = application.organization.corporate_number.clone() {
+        let taken = state
+            .db
+            .read(move |conn| {
+                Ok::<_, ApiError>(declarations::live_with_corporate_number(
+                    conn, &number, None,
+                )?)
+            })
+            .await?;
+        if taken {
+            return Err(already_declared());
+        }
+    }
+    let password_hash = state
+        .hashing
+        .hash(input.password.clone())
+        .await
+        .map_err(crate::routes::auth::hashing_error)?;
+    let actor = common::actor(&req, &state, "public", None);
+    let state_for_write = state.clone();
+    let digest = body.digest;
+    let password = input.password;
+    let created = state
+        .db
+        .write(move |conn| {
+            if let Some(key) = &key
+                && let Some(replayed) = common::replay(conn, SCOPE, key, &digest)?
+            {
+                return Ok(Err(replayed));
+            }
+            let created = record_application(
+                conn,
+                &state_for_write,
+                &application,
+                &password,
+                &password_hash,
+                &actor,
+            )?;
+            if let Some(key) = &key {
+                let body = serde_json::to_string(&created).map_err(ApiError::internal)?;
+                idempotency::store(conn, SCOPE, key, &digest, 201, &body, db::now())
+                    .map_err(DbError::from)?;
+            }
+            Ok::<_, ApiError>(Ok(created))
+        })
+        .await?;
+    let created = match created {
+        Ok(created) => created,
+        Err(replayed) => return Ok(replayed.into_response()),
+    };
+    state.mail_wakeup.notify_one();
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/v1/declarations/{}", created.declaration_id),
+        ))
+        .json(created))
+}
+
+/// Fresh numbers: random, unused, and a user number the password does not contain.
+fn fresh_numbers(
+    conn: &mut DbConnection,
+    password: &str,
+) -> Result<(UserNumber, DeclarationId), ApiError> {
+    let mut rng = rand::rng();
+    for _ in 0..20 {
+        let user_number = UserNumber::generate(&mut rng);
+        let declaration_id = DeclarationId::generate(&mut rng);
+        if password.contains(user_number.as_str())
+            || accounts::user_number_taken(conn, user_number.as_str()).map_err(DbError::from)?
+            || declarations::public_id_taken(conn, declaration_id.as_str())
+                .map_err(DbError::from)?
+        {
+            continue;
+        }
+        return Ok((user_number, declaration_id));
+    }
+    Err(ApiError::internal(anyhow::anyhow!(
+        "no free number after 20 draws"
+    )))
+}
+
+/// Writes the account, the declarer, the diagnosis, the declaration with its purposes,
+/// disclosure and history, the audit event and the e-mails: all in the caller's transaction.
+fn record_application(
+    conn: &mut DbConnection,
+    state: &AppState,
+    application: &ValidApplication,
+    password: &str,
+    password_hash: &str,
+    actor: &audit::Actor,
+) -> Result<ApplicationCreated, ApiError> {
+    let now = db::now();
+    let (user_number, declaration_id) = fresh_numbers(conn, password)?;
+    let account_id = accounts::insert(
+        conn,
+        &NewAccount {
+            user_number: user_number.as_str(),
+            role: "declarer",
+            display_name: None,
+            password_hash,
+            password_changed_at: now,
+            created_at: now,
+        },
+    )
+    .map_err(DbError::from)?;
+    let declarer_id = declarers::insert(
+        conn,
+        account_id,
+        &application.organization,
+        &application.contact,
+        now,
+    )
+    .map_err(DbError::from)?;
+    let diagnosis_id = match &application.sheet {
+        Some(sheet) => Some(crate::routes::diagnoses::store(conn, declarer_id, sheet, now)?.0),
+        None => None,
+    };
+    let auto = state.config.acceptance_mode == AcceptanceMode::Auto;
+    let status = if auto {
+        Status::Accepted
+    } else {
+        Status::Declared
+    };
+    let id = declarations::insert(
+        conn,
+        &NewDeclaration {
+            public_id: declaration_id.as_str(),
+            declarer_id,
+            star_level: application.star.code(),
+            status: status.code(),
+            corporate_number: application.organization.corporate_number.as_deref(),
+            agreed_terms_version: terms::current().version,
+            pledge_five_principles: true,
+            diagnosis_id,
+            declared_at: now,
+            accepted_at: auto.then_some(now),
+            star_since: now,
+            updated_at: now,
+        },
+    )
+    .map_err(|e| {
+        if db::is_unique_violation(&e, "corporate_number") {
+            already_declared()
+        } else {
+            ApiError::from(e)
+        }
+    })?;
+    let purposes: Vec<&str> = application.purposes.iter().map(|p| p.code()).collect();
+    declarations::insert_purposes(conn, id, &purposes).map_err(DbError::from)?;
+    if let Some(disclosure) = &application.disclosure {
+        declarations::put_disclosure(
+            conn,
+            id,
+            &methods_text(disclosure),
+            disclosure.url(),
+            disclosure.other_description(),
+            now,
+        )
+        .map_err(DbError::from)?;
+    }
+    let event = |kind, from_status: Option<Status>, to_status: Status| NewDeclarationEvent {
+        declaration_id: id,
+        kind,
+        from_status: from_status.map(Status::code),
+        to_status: to_status.code(),
+        from_star: None,
+        to_star: application.star.code(),
+        actor_kind: if kind == "applied" {
+            "declarer"
+        } else {
+            "system"
+        },
+        actor_account_id: (kind == "applied").then_some(account_id),
+        reason: None,
+        note: None,
+        occurred_at: now,
+    };
+    declarations::insert_event(conn, &event("applied", None, Status::Declared))
+        .map_err(DbError::from)?;
+    if auto {
+        declarations::insert_event(
+            conn,
+            &event("accepted", Some(Status::Declared), Status::Accepted),
+        )
+        .map_err(DbError::from)?;
+    }
+    let after = serde_json::json!({
+        "declaration_id": declaration_id.as_str(),
+        "user_number": user_number.as_str(),
+        "star": application.star.code(),
+        "status": status.code(),
+        "organization": {"name": application.organization.organization_name, "corporate_number": application.organization.corporate_number},
+        "purposes": purposes,
+    });
+    audit::record(
+        conn,
+        actor,
+        "declaration.applied",
+        "declaration",
+        Some(declaration_id.as_str()),
+        None,
+        Some(&after),
+        now,
+    )
+    .map_err(DbError::from)?;
+
+    let base = state.base_url();
+    let code = state.tokens.notice_code(&declaration_id);
+    let verification_url = format!("{base}/v1/notice-verifications/{code}");
+    let recipient = templates::Recipient {
+        organization_name: &application.organization.organization_name,
+        contact_name: &application.contact.contact_name,
+        email: &application.contact.contact_email,
+    };
+    let declared_at = db::utc(now);
+    let completion = templates::declaration_completed(
+        &recipient,
+        user_number.as_str(),
+        declaration_id.as_str(),
+        application.star,
+        declared_at,
+        auto,
+        &format!(
+            "{base}/v1/declarations/{}/completion-notice",
+            declaration_id.as_str()
+        ),
+        &base,
+    );
+    mail::enqueue(conn, &completion, Some(id), now).map_err(DbError::from)?;
+    if auto {
+        let accepted = templates::accepted(
+            &recipient,
+            declaration_id.as_str(),
+            application.star,
+            declared_at,
+            &base,
+        );
+        mail::enqueue(conn, &accepted, Some(id), now).map_err(DbError::from)?;
+    }
+    Ok(ApplicationCreated {
+        user_number: user_number.as_str().to_owned(),
+        declaration_id: declaration_id.as_str().to_owned(),
+        star: application.star,
+        status,
+        declared_at,
+        accepted_at: auto.then_some(declared_at),
+        completion_notice: CompletionNoticeSummary {
+            subject: completion.subject,
+            body: completion.body,
+            verification_code: code,
+            verification_url,
+        },
+    })
+}

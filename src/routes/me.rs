@@ -1,0 +1,272 @@
+//! The declarer's account: `GET /v1/me` and `PATCH /v1/me/organization`.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, patch, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+use super::declarations::forms::{ContactView, OrganizationInput, OrganizationView};
+use super::declarations::{load_account, star_of, status_of};
+use crate::auth::extract::{Declarer, User};
+use crate::db::declarations::DeclarationChange;
+use crate::db::models::{Declaration, Declarer as DeclarerRow};
+use crate::db::{self, DbConnection, DbError, audit, declarations, declarers};
+use crate::domain::declaration::{Star, Status};
+use crate::domain::organization::OrganizationType;
+use crate::error::{ApiError, Message};
+use crate::extract::Json;
+use crate::routes::common;
+use crate::state::AppState;
+
+/// The current declaration, in brief.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeclarationSummary {
+    pub declaration_id: String,
+    pub star: Star,
+    pub status: Status,
+    pub valid: bool,
+    pub declared_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub star_since: DateTime<Utc>,
+}
+
+/// The declarer's account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    /// 利用者番号.
+    pub user_number: String,
+    pub organization: OrganizationView,
+    pub contact: ContactView,
+    /// The newest declaration.
+    pub declaration: Option<DeclarationSummary>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn summary(declaration: &Declaration) -> Result<DeclarationSummary, ApiError> {
+    let status = status_of(declaration)?;
+    Ok(DeclarationSummary {
+        declaration_id: declaration.public_id.clone(),
+        star: star_of(declaration)?,
+        status,
+        valid: status.is_live(),
+        declared_at: db::utc(declaration.declared_at),
+        accepted_at: declaration.accepted_at.map(db::utc),
+        star_since: db::utc(declaration.star_since),
+    })
+}
+
+/// The account's ETag: changes whenever the declarer or its declaration changes.
+fn etag(declarer: &DeclarerRow, declaration: Option<&Declaration>) -> String {
+    format!(
+        "\"m{}.{}\"",
+        declarer.revision,
+        declaration.map_or(0, |d| d.revision)
+    )
+}
+
+fn load_me(
+    conn: &mut DbConnection,
+    user: &User,
+) -> Result<(Me, String, DeclarerRow, Option<Declaration>), ApiError> {
+    let (account, declarer) = load_account(conn, user)?;
+    let declaration =
+        declarations::current_for_declarer(conn, declarer.id).map_err(DbError::from)?;
+    let me = Me {
+        user_number: account.user_number,
+        organization: (&declarer).into(),
+        contact: (&declarer).into(),
+        declaration: declaration.as_ref().map(summary).transpose()?,
+        updated_at: db::utc(declarer.updated_at),
+    };
+    let tag = etag(&declarer, declaration.as_ref());
+    Ok((me, tag, declarer, declaration))
+}
+
+/// The account: user number, organisation, contact person, current declaration. The `ETag`
+/// goes with `If-Match` on `PATCH /v1/me/organization`.
+#[utoipa::path(
+    tag = "account",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The account", body = Me, headers(("ETag" = String))))
+)]
+#[get("/me")]
+#[tracing::instrument(skip_all)]
+pub async fn get_me(
+    state: web::Data<AppState>,
+    Declarer(user): Declarer,
+) -> Result<HttpResponse, ApiError> {
+    let (me, tag) = state
+        .db
+        .read(move |conn| load_me(conn, &user).map(|(me, tag, _, _)| (me, tag)))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, tag))
+        .json(me))
+}
+
+/// Distinguishes a field that is absent (keep) from one that is `null` (clear).
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A partial change of the organisation (JSON merge patch): absent fields stay, `null` clears
+/// an optional one. The result is checked with the same rules as an application.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"address": "東京都文京区本駒込2-28-8 文京グリーンコート", "employees": 15, "website": null}))]
+pub struct OrganizationPatch {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub name_kana: Option<Option<String>>,
+    pub organization_type: Option<OrganizationType>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub corporate_number: Option<Option<String>>,
+    pub prefecture: Option<String>,
+    pub address: Option<String>,
+    pub industry: Option<String>,
+    pub employees: Option<i64>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub capital_yen: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub website: Option<Option<String>>,
+}
+
+impl OrganizationPatch {
+    fn apply(self, mut current: OrganizationInput) -> OrganizationInput {
+        if let Some(v) = self.name {
+            current.name = v;
+        }
+        if let Some(v) = self.name_kana {
+            current.name_kana = v;
+        }
+        if let Some(v) = self.organization_type {
+            current.organization_type = v;
+        }
+        if let Some(v) = self.corporate_number {
+            current.corporate_number = v;
+        }
+        if let Some(v) = self.prefecture {
+            current.prefecture = v;
+        }
+        if let Some(v) = self.address {
+            current.address = v;
+        }
+        if let Some(v) = self.industry {
+            current.industry = v;
+        }
+        if let Some(v) = self.employees {
+            current.employees = v;
+        }
+        if let Some(v) = self.capital_yen {
+            current.capital_yen = v;
+        }
+        if let Some(v) = self.website {
+            current.website = v;
+        }
+        current
+    }
+}
+
+/// Changes the registration information (登録情報の変更). With `If-Match`, a change made
+/// since the caller read the account is a 412 instead of being overwritten.
+#[utoipa::path(
+    tag = "account",
+    security(("bearer" = [])),
+    params(("If-Match" = Option<String>, Header, description = "The ETag of `GET /v1/me`")),
+    request_body(content = OrganizationPatch, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The account after the change", body = Me, headers(("ETag" = String))),
+        (status = 409, description = "Another live declaration has this corporate number", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 412, description = "The account changed since it was read", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/me/organization")]
+#[tracing::instrument(skip_all)]
+pub async fn patch_organization(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Declarer(user): Declarer,
+    Json(patch): Json<OrganizationPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = common::actor(&req, &state, "declarer", Some(user.user_number.to_string()));
+    let if_match = common::if_match(&req);
+    let (me, tag) = state
+        .db
+        .write(move |conn| {
+            let (_, current_tag, declarer, declaration) = load_me(conn, &user)?;
+            common::check_if_match(if_match.as_deref(), &current_tag)?;
+            let current = OrganizationInput::from_row(&declarer).ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("stored organisation type is unknown"))
+            })?;
+            let before = serde_json::to_value(&current).unwrap_or_default();
+            let merged = patch.apply(current);
+            let row = merged.validate("").map_err(|vs| {
+                ApiError::validation(
+                    vs.into_iter()
+                        .map(|mut v| {
+                            v.field = v.field.trim_start_matches('.').to_owned();
+                            v
+                        })
+                        .collect(),
+                )
+            })?;
+            let now = db::now();
+            if let Some(declaration) = &declaration
+                && declaration.corporate_number != row.corporate_number
+            {
+                if status_of(declaration)?.is_live()
+                    && let Some(number) = &row.corporate_number
+                    && declarations::live_with_corporate_number(conn, number, Some(declaration.id))
+                        .map_err(DbError::from)?
+                {
+                    return Err(corporate_number_taken());
+                }
+                let change = DeclarationChange {
+                    corporate_number: Some(row.corporate_number.as_deref()),
+                    ..Default::default()
+                };
+                declarations::update(conn, declaration.id, &change, now).map_err(|e| {
+                    if db::is_unique_violation(&e, "corporate_number") {
+                        corporate_number_taken()
+                    } else {
+                        ApiError::from(e)
+                    }
+                })?;
+            }
+            declarers::update_organization(conn, declarer.id, &row, now).map_err(DbError::from)?;
+            audit::record(
+                conn,
+                &actor,
+                "account.organization_changed",
+                "declarer",
+                declaration.as_ref().map(|d| d.public_id.as_str()),
+                Some(&before),
+                Some(&serde_json::to_value(&merged).unwrap_or_default()),
+                now,
+            )
+            .map_err(DbError::from)?;
+            let (me, tag, _, _) = load_me(conn, &user)?;
+            Ok::<_, ApiError>((me, tag))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, tag))
+        .json(me))
+}
+
+fn corporate_number_taken() -> ApiError {
+    ApiError::conflict(
+        "corporate_number_already_declared",
+        Message::new(
+            "この法人番号では別の自己宣言がすでに有効です",
+            "Another live declaration already has this corporate number.",
+        ),
+    )
+}
