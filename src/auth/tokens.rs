@@ -235,14 +235,30 @@ mod tests {
         );
         // jsonwebtoken checks `exp` against the clock: a token issued two hours ago is stale.
         let stale = keys
-            .issue_user_token("318204957362", Role::Declarer, "s1", now - chrono::Duration::hours(2))
+            .issue_user_token(
+                "318204957362",
+                Role::Declarer,
+                "s1",
+                now - chrono::Duration::hours(2),
+            )
             .unwrap();
-        assert_eq!(keys.verify_user_token(&stale, now), Err(TokenError::Expired));
+        assert_eq!(
+            keys.verify_user_token(&stale, now),
+            Err(TokenError::Expired)
+        );
         // A token claiming to be issued in the future is refused.
         let future = keys
-            .issue_user_token("318204957362", Role::Declarer, "s1", now + chrono::Duration::minutes(5))
+            .issue_user_token(
+                "318204957362",
+                Role::Declarer,
+                "s1",
+                now + chrono::Duration::minutes(5),
+            )
             .unwrap();
-        assert_eq!(keys.verify_user_token(&future, now), Err(TokenError::Invalid));
+        assert_eq!(
+            keys.verify_user_token(&future, now),
+            Err(TokenError::Invalid)
+        );
     }
 
     #[test]

@@ -149,6 +149,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The data folder (the SQLite file, the outbox); removed when the test ends.
     pub _dir: tempfile::TempDir,
+    /// The running application's state: direct access to its database for assertions.
+    pub state: security_action::state::AppState,
     handle: ServerHandle,
     // Dropped after the server is told to stop.
     _postgres: Option<PostgresDatabase>,
@@ -183,8 +185,10 @@ impl TestApp {
             .expect("the application starts");
         let address = format!("http://{}", app.address());
         let handle = app.handle();
+        let state = app.state().clone();
         tokio::spawn(app.run_until_stopped());
         Some(TestApp {
+            state,
             address,
             backend,
             client: reqwest::Client::builder()
@@ -311,4 +315,182 @@ pub fn answers(answer_for: impl Fn(u8) -> &'static str) -> Value {
         .map(|q| serde_json::json!({"question": q, "answer": answer_for(q)}))
         .collect();
     serde_json::json!({ "answers": answers })
+}
+
+/// A valid corporate number, different on every call.
+pub fn corporate_number() -> String {
+    let mut base = [0u8; 12];
+    for d in &mut base {
+        *d = rand::random_range(0..10);
+    }
+    security_action::domain::corporate_number::CorporateNumber::from_base(base).to_string()
+}
+
+/// The password every sample application uses.
+pub const PASSWORD: &str = "a long passphrase of the declarer";
+
+/// A valid one-star application for a new corporation with a unique contact address.
+pub fn one_star_application() -> Value {
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    serde_json::json!({
+        "organization": {
+            "name": "株式会社サンプル", "name_kana": "カブシキガイシャサンプル",
+            "organization_type": "corporation", "corporate_number": corporate_number(),
+            "prefecture": "13", "address": "東京都文京区本駒込2-28-8", "industry": "G",
+            "employees": 12, "capital_yen": 10_000_000, "website": "https://example.co.jp"
+        },
+        "contact": {"name": "情報 太郎", "email": format!("taro-{tag}@example.co.jp"), "phone": "03-1234-5678", "department": "総務部"},
+        "star": "one_star",
+        "pledge": {"five_principles": true},
+        "purposes": ["subsidy_application", "improve_security"],
+        "agreed_terms_version": "2018-07-03",
+        "password": PASSWORD
+    })
+}
+
+/// A valid two-star application.
+pub fn two_star_application() -> Value {
+    let mut body = one_star_application();
+    body["star"] = serde_json::json!("two_star");
+    body["diagnosis"] = answers(|q| if q == 2 { "unknown" } else { "implemented" });
+    body["policy_disclosure"] = serde_json::json!({
+        "methods": ["company_website", "pamphlet"], "url": "https://example.co.jp/policy",
+        "is_information_security_policy": true
+    });
+    body
+}
+
+/// A declarer who has applied and logged in.
+pub struct Applicant {
+    pub user_number: String,
+    pub declaration_id: String,
+    pub email: String,
+    pub access_token: String,
+    pub refresh_token: String,
+    pub application: Value,
+}
+
+impl TestApp {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request")
+    }
+
+    pub async fn get_as(&self, path: &str, token: &str) -> reqwest::Response {
+        self.send(reqwest::Method::GET, path, Some(token), None)
+            .await
+    }
+
+    pub async fn post_as(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.send(reqwest::Method::POST, path, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn put_as(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.send(reqwest::Method::PUT, path, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn delete_as(&self, path: &str, token: &str) -> reqwest::Response {
+        self.send(reqwest::Method::DELETE, path, Some(token), None)
+            .await
+    }
+
+    /// Logs in; panics unless it works.
+    pub async fn login(&self, user_number: &str, password: &str) -> Value {
+        let response = self
+            .post_json(
+                "/v1/auth/login",
+                &serde_json::json!({"user_number": user_number, "password": password}),
+            )
+            .await;
+        json_with_status(response, 200).await
+    }
+
+    /// Applies with `application` and logs in.
+    pub async fn applicant_with(&self, application: Value) -> Applicant {
+        let created =
+            json_with_status(self.post_json("/v1/declarations", &application).await, 201).await;
+        let user_number = created["user_number"].as_str().unwrap().to_owned();
+        let tokens = self.login(&user_number, PASSWORD).await;
+        Applicant {
+            user_number,
+            declaration_id: created["declaration_id"].as_str().unwrap().to_owned(),
+            email: application["contact"]["email"].as_str().unwrap().to_owned(),
+            access_token: tokens["access_token"].as_str().unwrap().to_owned(),
+            refresh_token: tokens["refresh_token"].as_str().unwrap().to_owned(),
+            application,
+        }
+    }
+
+    /// A one-star declarer, logged in.
+    pub async fn applicant(&self) -> Applicant {
+        self.applicant_with(one_star_application()).await
+    }
+
+    /// The e-mails queued for an address, oldest first: (kind, subject, body).
+    pub async fn emails_to(&self, address: &str) -> Vec<(String, String, String)> {
+        let address = address.to_owned();
+        self.state
+            .db
+            .read(move |conn| {
+                Ok::<_, security_action::db::DbError>(security_action::db::outbox::for_recipient(
+                    conn, &address,
+                )?)
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.kind, m.subject, m.body))
+            .collect()
+    }
+
+    /// How many rows a table has.
+    pub async fn count(&self, table: &'static str) -> i64 {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        self.state
+            .db
+            .read(move |conn| {
+                let row: Count = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+                    .get_result(conn)?;
+                Ok::<_, security_action::db::DbError>(row.n)
+            })
+            .await
+            .unwrap()
+    }
+
+    /// The audit actions recorded for a target, oldest first: (action, before, after).
+    pub async fn audit_of(
+        &self,
+        kind: &'static str,
+        id: &str,
+    ) -> Vec<(String, Option<String>, Option<String>)> {
+        let id = id.to_owned();
+        self.state
+            .db
+            .read(move |conn| {
+                Ok::<_, security_action::db::DbError>(security_action::db::audit::actions_for(
+                    conn, kind, &id,
+                )?)
+            })
+            .await
+            .unwrap()
+    }
 }

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod apply;
 mod cli;
 mod errors;
 mod health;
