@@ -95,12 +95,15 @@ pub fn record(
         .map(drop)
 }
 
+/// An action with the target's state before and after it (JSON text).
+pub type RecordedAction = (String, Option<String>, Option<String>);
+
 /// The actions recorded for a target, oldest first (tests and the secretariat).
 pub fn actions_for(
     conn: &mut DbConnection,
     target_kind: &str,
     target_id: &str,
-) -> QueryResult<Vec<(String, Option<String>, Option<String>)>> {
+) -> QueryResult<Vec<RecordedAction>> {
     audit_events::table
         .filter(audit_events::target_kind.eq(target_kind))
         .filter(audit_events::target_id.eq(target_id))

@@ -3,9 +3,12 @@
 
 mod helpers;
 
+mod account;
 mod apply;
+mod auth;
 mod cli;
 mod errors;
 mod health;
+mod lifecycle;
 mod openapi;
 mod reference;
