@@ -10,5 +10,6 @@ mod cli;
 mod errors;
 mod health;
 mod lifecycle;
+mod mail;
 mod openapi;
 mod reference;
