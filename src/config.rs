@@ -77,6 +77,12 @@ pub struct Settings {
     /// Minutes a password-reset link stays valid.
     #[arg(long, env = "PASSWORD_RESET_MINUTES", default_value_t = 60)]
     pub password_reset_minutes: u32,
+    /// Seconds `GET /v1/stats` is cached.
+    #[arg(long, env = "STATS_CACHE_SECONDS", default_value_t = 60)]
+    pub stats_cache_seconds: u64,
+    /// Minutes a logo-download token stays valid.
+    #[arg(long, env = "LOGO_TOKEN_MINUTES", default_value_t = 10)]
+    pub logo_token_minutes: u32,
     /// Reverse proxies (IP addresses, comma-separated) whose X-Forwarded-For is trusted.
     #[arg(long, env = "TRUSTED_PROXIES", default_value = "")]
     pub trusted_proxies: String,
@@ -209,6 +215,8 @@ pub struct Config {
     pub refresh_token_days: u32,
     pub password_reset_minutes: u32,
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub stats_cache_seconds: u64,
+    pub logo_token_minutes: u32,
 }
 
 /// Argon2id cost parameters.
@@ -358,6 +366,9 @@ impl Config {
         if settings.refresh_token_days == 0 {
             return Err(ConfigError::new("REFRESH_TOKEN_DAYS", "must be at least 1"));
         }
+        if settings.logo_token_minutes == 0 {
+            return Err(ConfigError::new("LOGO_TOKEN_MINUTES", "must be at least 1"));
+        }
         if settings.password_reset_minutes == 0 {
             return Err(ConfigError::new(
                 "PASSWORD_RESET_MINUTES",
@@ -419,6 +430,8 @@ impl Config {
             refresh_token_days: settings.refresh_token_days,
             password_reset_minutes: settings.password_reset_minutes,
             trusted_proxies,
+            stats_cache_seconds: settings.stats_cache_seconds,
+            logo_token_minutes: settings.logo_token_minutes,
         })
     }
 }

@@ -3,16 +3,21 @@
 //! tools, as a REST/JSON API on SQLite or PostgreSQL.
 
 pub mod auth;
+pub mod cache;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod logo;
 pub mod mail;
 pub mod middleware;
 pub mod notice;
 pub mod openapi;
 pub mod routes;
+pub mod secretariat;
+pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

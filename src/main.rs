@@ -4,8 +4,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use security_action::config::{Config, LogFormat, Settings};
+use security_action::domain::declaration::RevocationReason;
+use security_action::secretariat::Decision;
 use security_action::startup::{Application, prepare_database};
-use security_action::{openapi, telemetry};
+use security_action::{cli, openapi, telemetry};
 
 /// The registry service behind SECURITY ACTION (セキュリティ対策自己宣言).
 ///
@@ -28,6 +30,54 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document (as committed under openapi/openapi.json) and exit.
     Openapi,
+    /// The secretariat's commands.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+        /// Print what is created as one JSON object instead of `key: value` lines.
+        #[arg(long, global = true)]
+        json: bool,
+    },
+    /// Fill the database with synthetic, realistic declarations (demos and benchmarks).
+    Seed {
+        /// How many declarations.
+        #[arg(long)]
+        declarations: u64,
+        /// The random seed (the same seed makes the same data).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The password of every seeded account.
+        #[arg(long, default_value = "seeded account passphrase")]
+        password: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create a secretariat operator; prints its user number and a generated password once.
+    CreateOperator {
+        #[arg(long)]
+        name: String,
+    },
+    /// Create an API client; prints its client_id and secret once.
+    CreateClient {
+        #[arg(long)]
+        name: String,
+        /// A scope (repeat for more): declarations:verify.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+    },
+    /// Accept a declaration (申込み受理).
+    Accept { declaration_id: String },
+    /// Revoke a declaration (取消し).
+    Revoke {
+        declaration_id: String,
+        /// false_declaration, misleading_claims, declarer_request or other.
+        #[arg(long, value_parser = cli::reason)]
+        reason: RevocationReason,
+        #[arg(long)]
+        note: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -56,6 +106,36 @@ fn main() -> ExitCode {
             Command::Migrate => prepare_database(&config).await.map(|_| {
                 tracing::info!("migrations are up to date");
             }),
+            Command::Admin { command, json } => {
+                let db = prepare_database(&config).await?;
+                let fields = tokio::task::spawn_blocking(move || match command {
+                    AdminCommand::CreateOperator { name } => cli::create_operator(&db, &config, &name),
+                    AdminCommand::CreateClient { name, scopes } => cli::create_client(&db, &name, &scopes),
+                    AdminCommand::Accept { declaration_id } => cli::decide(&db, &config, &declaration_id, Decision::Accept),
+                    AdminCommand::Revoke { declaration_id, reason, note } => {
+                        cli::decide(&db, &config, &declaration_id, Decision::Revoke { reason, note })
+                    }
+                })
+                .await??;
+                cli::print(&fields, json);
+                Ok(())
+            }
+            Command::Seed { declarations, seed, password } => {
+                let db = prepare_database(&config).await?;
+                let hash = security_action::auth::hashing::hash_now(config.argon2, &password)?;
+                let report = tokio::task::spawn_blocking(move || {
+                    security_action::seed::seed(&db, declarations, &hash, seed, std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                })
+                .await??;
+                eprintln!(
+                    "seeded {} declarations ({} one-star, {} two-star) in {:.1} s; every account's password: {password}",
+                    report.declarations,
+                    report.one_star,
+                    report.two_star,
+                    report.elapsed.as_secs_f64()
+                );
+                Ok(())
+            }
             Command::Serve | Command::Openapi => {
                 let app = Application::build(config).await?;
                 app.run_until_stopped().await?;

@@ -30,6 +30,8 @@ with a stable `code`; validation failures list every broken rule in `errors`. \
         (name = "account", description = "The declarer's registration information"),
         (name = "diagnoses", description = "The declarer's own self-diagnoses (自社診断)"),
         (name = "verification", description = "Checking declarations and printed completion notices"),
+        (name = "secretariat", description = "The secretariat (事務局): reviewing declarations, API clients, the audit trail, the outbox"),
+        (name = "public", description = "The public registry of declarers and the scheme's statistics"),
     ),
     components(schemas(ProblemDetails, FieldError)),
     modifiers(&SecuritySchemes)

@@ -13,6 +13,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::hashing::PasswordHashing;
 use crate::auth::tokens::TokenKeys;
+use crate::cache::TimedCache;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::ApiError;
@@ -62,6 +63,9 @@ impl Application {
             PasswordHashing::start(config.argon2, config.hashing_threads, config.hashing_queue)
                 .context("cannot start the password hashing threads")?;
         let state = AppState {
+            stats_cache: Arc::new(TimedCache::new(std::time::Duration::from_secs(
+                config.stats_cache_seconds,
+            ))),
             tokens: Arc::new(TokenKeys::new(&config.jwt_secret)),
             config: Arc::new(config),
             db,

@@ -4,8 +4,10 @@ use std::sync::Arc;
 
 use crate::auth::hashing::PasswordHashing;
 use crate::auth::tokens::TokenKeys;
+use crate::cache::TimedCache;
 use crate::config::Config;
 use crate::db::Db;
+use crate::routes::public::stats::Stats;
 
 /// Shared state, cloned into every worker.
 #[derive(Clone)]
@@ -16,6 +18,8 @@ pub struct AppState {
     pub hashing: PasswordHashing,
     /// Wakes the e-mail sender when a change has queued mail.
     pub mail_wakeup: Arc<tokio::sync::Notify>,
+    /// `GET /v1/stats`, computed at most once per `STATS_CACHE_SECONDS`.
+    pub stats_cache: Arc<TimedCache<Stats>>,
 }
 
 impl AppState {

@@ -139,6 +139,21 @@ impl PasswordHashing {
     }
 }
 
+/// Hashes a password on the calling thread (for the command line, never for requests).
+pub fn hash_now(settings: Argon2Settings, password: &str) -> Result<String, HashingError> {
+    let params = Params::new(
+        settings.memory_kib,
+        settings.iterations,
+        settings.parallelism,
+        None,
+    )
+    .map_err(|e| HashingError::Failed(e.to_string()))?;
+    hash_with(
+        &Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
+        password,
+    )
+}
+
 fn hash_with(argon2: &Argon2<'_>, password: &str) -> Result<String, HashingError> {
     let salt_bytes: [u8; 16] = rand::rng().random();
     let salt =

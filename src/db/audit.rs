@@ -129,3 +129,59 @@ mod tests {
         );
     }
 }
+
+/// One row of the audit trail.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_events)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct AuditEvent {
+    pub id: i64,
+    pub occurred_at: NaiveDateTime,
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: Option<String>,
+    pub before_state: Option<String>,
+    pub after_state: Option<String>,
+    pub request_id: Option<String>,
+    pub client_address: Option<String>,
+}
+
+/// The trail, newest first, filtered by an action prefix (`LIKE` pattern) and target kind.
+pub fn page(
+    conn: &mut DbConnection,
+    action_pattern: &str,
+    target_kind_pattern: &str,
+    before: i64,
+    limit: i64,
+) -> QueryResult<Vec<AuditEvent>> {
+    audit_events::table
+        .filter(audit_events::action.like(action_pattern).escape('\\'))
+        .filter(
+            audit_events::target_kind
+                .like(target_kind_pattern)
+                .escape('\\'),
+        )
+        .filter(audit_events::id.lt(before))
+        .order(audit_events::id.desc())
+        .limit(limit)
+        .select(AuditEvent::as_select())
+        .load(conn)
+}
+
+/// The trail of one target, newest first.
+pub fn page_for_target(
+    conn: &mut DbConnection,
+    target_id: &str,
+    before: i64,
+    limit: i64,
+) -> QueryResult<Vec<AuditEvent>> {
+    audit_events::table
+        .filter(audit_events::target_id.eq(target_id))
+        .filter(audit_events::id.lt(before))
+        .order(audit_events::id.desc())
+        .limit(limit)
+        .select(AuditEvent::as_select())
+        .load(conn)
+}

@@ -198,3 +198,13 @@ pub fn delete_disclosure(conn: &mut DbConnection, declaration_id: i64) -> QueryR
     .execute(conn)
     .map(|n| n > 0)
 }
+
+/// The declaration with this row ID, if any.
+pub fn by_row_id(conn: &mut DbConnection, id: Option<i64>) -> QueryResult<Option<Declaration>> {
+    let Some(id) = id else { return Ok(None) };
+    declarations::table
+        .find(id)
+        .select(Declaration::as_select())
+        .first(conn)
+        .optional()
+}

@@ -3,6 +3,7 @@
 //! migrations for each backend.
 
 pub mod accounts;
+pub mod api_clients;
 pub mod audit;
 pub mod declarations;
 pub mod declarers;
@@ -11,6 +12,8 @@ pub mod idempotency;
 pub mod models;
 pub mod outbox;
 pub mod schema;
+pub mod search;
+pub mod stats;
 pub mod throttles;
 pub mod tokens;
 

@@ -103,3 +103,19 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<OutboxMessage>> {
         .select(OutboxMessage::as_select())
         .load(conn)
 }
+
+/// Messages in the given states, newest first, after the row `before`.
+pub fn page(
+    conn: &mut DbConnection,
+    statuses: &[&str],
+    before: i64,
+    limit: i64,
+) -> QueryResult<Vec<OutboxMessage>> {
+    outbox_messages::table
+        .filter(outbox_messages::status.eq_any(statuses))
+        .filter(outbox_messages::id.lt(before))
+        .order(outbox_messages::id.desc())
+        .limit(limit)
+        .select(OutboxMessage::as_select())
+        .load(conn)
+}

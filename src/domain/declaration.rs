@@ -171,6 +171,42 @@ impl Status {
     }
 }
 
+/// 取消し理由: why the secretariat revokes a declaration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RevocationReason {
+    /// 虚偽の申告: the declaration was false.
+    FalseDeclaration,
+    /// 誤解を招く表示: misleading use of the mark, such as claiming certification.
+    MisleadingClaims,
+    /// 宣言事業者からの申し出: at the declarer's request.
+    DeclarerRequest,
+    /// その他
+    Other,
+}
+
+impl RevocationReason {
+    pub const ALL: [RevocationReason; 4] = [
+        RevocationReason::FalseDeclaration,
+        RevocationReason::MisleadingClaims,
+        RevocationReason::DeclarerRequest,
+        RevocationReason::Other,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            RevocationReason::FalseDeclaration => "false_declaration",
+            RevocationReason::MisleadingClaims => "misleading_claims",
+            RevocationReason::DeclarerRequest => "declarer_request",
+            RevocationReason::Other => "other",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +248,10 @@ mod tests {
         for p in Purpose::ALL {
             assert_eq!(Purpose::from_code(p.code()), Some(p));
             assert_eq!(serde_json::to_value(p).unwrap(), p.code());
+        }
+        for r in RevocationReason::ALL {
+            assert_eq!(RevocationReason::from_code(r.code()), Some(r));
+            assert_eq!(serde_json::to_value(r).unwrap(), r.code());
         }
     }
 

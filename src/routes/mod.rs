@@ -1,12 +1,15 @@
 //! Every route, wired in one place. Paths are collected into the OpenAPI document as they are
 //! registered, so no route is listed twice by hand.
 
+pub mod admin;
 pub mod auth;
 pub mod common;
 pub mod declarations;
 pub mod diagnoses;
 pub mod health;
+pub mod logo;
 pub mod me;
+pub mod public;
 pub mod reference;
 
 use utoipa_actix_web::scope;
@@ -41,6 +44,19 @@ pub fn configure(config: &mut ServiceConfig) {
             .service(declarations::notice::verify_notice)
             .service(diagnoses::create_diagnosis)
             .service(diagnoses::list_diagnoses)
-            .service(diagnoses::get_diagnosis),
+            .service(diagnoses::get_diagnosis)
+            .service(admin::declarations::list_declarations)
+            .service(admin::declarations::accept)
+            .service(admin::declarations::revoke)
+            .service(admin::declarations::reinstate)
+            .service(admin::api_clients::list_clients)
+            .service(admin::api_clients::create_client)
+            .service(admin::api_clients::disable_client)
+            .service(admin::trails::list_audit_events)
+            .service(admin::trails::list_outbox)
+            .service(public::registry::search_registry)
+            .service(public::stats::get_stats)
+            .service(logo::issue_logo_token)
+            .service(logo::download_logo),
     );
 }

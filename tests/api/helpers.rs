@@ -139,6 +139,8 @@ pub fn test_config(database: DatabaseUrl, dir: &std::path::Path) -> Config {
         refresh_token_days: 14,
         password_reset_minutes: 60,
         trusted_proxies: Vec::new(),
+        stats_cache_seconds: 0,
+        logo_token_minutes: 10,
     }
 }
 
@@ -492,5 +494,45 @@ impl TestApp {
             })
             .await
             .unwrap()
+    }
+}
+
+impl TestApp {
+    /// A secretariat operator, logged in; returns the access token.
+    pub async fn operator_token(&self) -> String {
+        let hash = self.state.hashing.hash(PASSWORD.to_owned()).await.unwrap();
+        let operator = self
+            .state
+            .db
+            .write(move |conn| {
+                security_action::secretariat::create_operator(
+                    conn,
+                    "事務局 一郎",
+                    PASSWORD,
+                    &hash,
+                    &security_action::db::audit::Actor::system(),
+                )
+            })
+            .await
+            .unwrap();
+        self.login(&operator.user_number, PASSWORD).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Accepts a declaration as the secretariat.
+    pub async fn accept(&self, operator: &str, declaration_id: &str) -> Value {
+        json_with_status(
+            self.send(
+                reqwest::Method::POST,
+                &format!("/v1/admin/declarations/{declaration_id}/acceptance"),
+                Some(operator),
+                None,
+            )
+            .await,
+            200,
+        )
+        .await
     }
 }

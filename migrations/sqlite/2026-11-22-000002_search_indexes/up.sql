@@ -1,0 +1,8 @@
+-- Indexes for the registry, the secretariat's list, statistics and look-ups.
+CREATE INDEX declarations_by_status ON declarations (status, id);
+CREATE INDEX declarations_by_corporate_number ON declarations (corporate_number);
+CREATE INDEX declarers_by_prefecture ON declarers (prefecture);
+CREATE INDEX declarers_by_contact_email ON declarers (contact_email);
+CREATE INDEX one_time_tokens_by_account ON one_time_tokens (account_id, purpose, created_at);
+CREATE INDEX outbox_messages_by_status ON outbox_messages (status, id);
+CREATE INDEX audit_events_by_action ON audit_events (action, id);

@@ -1,0 +1,127 @@
+//! The command line's administrative commands: the secretariat's commonest acts without HTTP.
+//! Created things are printed once, as `key: value` lines or one JSON object.
+
+use std::collections::BTreeMap;
+
+use crate::auth::hashing::hash_now;
+use crate::config::Config;
+use crate::db::Db;
+use crate::db::audit::Actor;
+use crate::domain::declaration::RevocationReason;
+use crate::error::ApiError;
+use crate::secretariat::{self, Decision};
+
+/// The actor the command line records in the audit trail.
+fn actor() -> Actor {
+    Actor {
+        kind: "secretariat",
+        id: Some(format!(
+            "cli:{}",
+            std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+        )),
+        request_id: None,
+        address: None,
+    }
+}
+
+/// Prints fields as `key: value` lines, or as one JSON object.
+pub fn print(fields: &BTreeMap<&str, String>, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string(fields).unwrap_or_default());
+    } else {
+        for (key, value) in fields {
+            println!("{key}: {value}");
+        }
+    }
+}
+
+/// An error for the command line: the API error's status and detail, one line.
+pub fn describe(error: &ApiError) -> String {
+    format!("{} ({})", error.code(), error)
+}
+
+pub fn create_operator(
+    db: &Db,
+    config: &Config,
+    name: &str,
+) -> anyhow::Result<BTreeMap<&'static str, String>> {
+    let name = name.trim();
+    anyhow::ensure!(
+        !name.is_empty() && name.chars().count() <= 100,
+        "the name must be 1–100 characters"
+    );
+    let password = secretariat::generate_password();
+    let hash = hash_now(config.argon2, &password)?;
+    let actor = actor();
+    let created = db
+        .write_blocking(|conn| secretariat::create_operator(conn, name, &password, &hash, &actor))
+        .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+    Ok(BTreeMap::from([
+        ("user_number", created.user_number),
+        ("password", created.password),
+        ("name", name.to_owned()),
+        ("role", "secretariat".to_owned()),
+    ]))
+}
+
+pub fn create_client(
+    db: &Db,
+    name: &str,
+    scopes: &[String],
+) -> anyhow::Result<BTreeMap<&'static str, String>> {
+    crate::routes::admin::api_clients::validate(name, scopes).map_err(|e| {
+        let detail: Vec<String> = e
+            .errors()
+            .iter()
+            .map(|v| {
+                format!(
+                    "{}: {}",
+                    v.field,
+                    v.message(crate::domain::language::Language::En)
+                )
+            })
+            .collect();
+        anyhow::anyhow!("{}", detail.join("; "))
+    })?;
+    let actor = actor();
+    let created = db
+        .write_blocking(|conn| secretariat::create_client(conn, name.trim(), scopes, None, &actor))
+        .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+    Ok(BTreeMap::from([
+        ("client_id", created.client_id),
+        ("client_secret", created.client_secret),
+        ("name", created.name),
+        ("scopes", created.scopes.join(" ")),
+    ]))
+}
+
+pub fn decide(
+    db: &Db,
+    config: &Config,
+    declaration_id: &str,
+    decision: Decision,
+) -> anyhow::Result<BTreeMap<&'static str, String>> {
+    let actor = actor();
+    let base = config.public_base_url.as_ref().map_or_else(
+        || format!("http://{}", config.bind_address),
+        |u| u.as_str().trim_end_matches('/').to_owned(),
+    );
+    let (_, declaration) = db
+        .write_blocking(|conn| {
+            secretariat::decide(conn, declaration_id, &decision, &actor, None, &base)
+        })
+        .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+    Ok(BTreeMap::from([
+        ("declaration_id", declaration.public_id),
+        ("status", declaration.status),
+        ("star", declaration.star_level),
+    ]))
+}
+
+/// Parses a revocation reason code.
+pub fn reason(code: &str) -> Result<RevocationReason, String> {
+    RevocationReason::from_code(code).ok_or_else(|| {
+        let codes: Vec<&str> = RevocationReason::ALL.iter().map(|r| r.code()).collect();
+        format!("unknown reason {code:?}; one of {}", codes.join(", "))
+    })
+}

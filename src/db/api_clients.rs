@@ -1,0 +1,78 @@
+//! API clients (subsidy portals, partner companies).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::api_clients;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_clients)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct ApiClient {
+    pub id: i64,
+    pub client_id: String,
+    pub name: String,
+    pub secret_hash: String,
+    pub scopes: String,
+    pub created_by_account_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub disabled_at: Option<NaiveDateTime>,
+    pub last_used_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(
+    conn: &mut DbConnection,
+    client_id: &str,
+    name: &str,
+    secret_hash: &str,
+    scopes: &str,
+    created_by: Option<i64>,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    diesel::insert_into(api_clients::table)
+        .values((
+            api_clients::client_id.eq(client_id),
+            api_clients::name.eq(name),
+            api_clients::secret_hash.eq(secret_hash),
+            api_clients::scopes.eq(scopes),
+            api_clients::created_by_account_id.eq(created_by),
+            api_clients::created_at.eq(now),
+        ))
+        .returning(api_clients::id)
+        .get_result(conn)
+}
+
+pub fn by_client_id(conn: &mut DbConnection, client_id: &str) -> QueryResult<Option<ApiClient>> {
+    api_clients::table
+        .filter(api_clients::client_id.eq(client_id))
+        .select(ApiClient::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Clients, newest first, after the row `before`.
+pub fn page(
+    conn: &mut DbConnection,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<ApiClient>> {
+    api_clients::table
+        .filter(api_clients::id.lt(before.unwrap_or(i64::MAX)))
+        .order(api_clients::id.desc())
+        .limit(limit)
+        .select(ApiClient::as_select())
+        .load(conn)
+}
+
+/// Disables a client; whether it was enabled.
+pub fn disable(conn: &mut DbConnection, client_id: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::update(
+        api_clients::table
+            .filter(api_clients::client_id.eq(client_id))
+            .filter(api_clients::disabled_at.is_null()),
+    )
+    .set(api_clients::disabled_at.eq(now))
+    .execute(conn)
+    .map(|n| n == 1)
+}

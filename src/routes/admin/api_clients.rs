@@ -1,0 +1,240 @@
+//! API clients (subsidy portals, partner companies): create, list, disable.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::extract::Operator;
+use crate::db::{self, DbError, accounts, api_clients, audit};
+use crate::domain::validation::{Violation, check_text};
+use crate::error::{ApiError, Message};
+use crate::extract::{Json, Query};
+use crate::routes::common;
+use crate::routes::diagnoses::PageQuery;
+use crate::secretariat::{self, KNOWN_SCOPES};
+use crate::state::AppState;
+
+/// A new client.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "IT導入補助金 申請システム", "scopes": ["declarations:verify"]}))]
+pub struct NewClientInput {
+    /// Who the client is, 1–200 characters.
+    pub name: String,
+    /// At least one of the known scopes (`declarations:verify`).
+    pub scopes: Vec<String>,
+}
+
+/// A client as listed (never its secret).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClientView {
+    pub client_id: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<api_clients::ApiClient> for ClientView {
+    fn from(c: api_clients::ApiClient) -> Self {
+        Self {
+            client_id: c.client_id,
+            name: c.name,
+            scopes: c.scopes.split_whitespace().map(str::to_owned).collect(),
+            created_at: db::utc(c.created_at),
+            disabled_at: c.disabled_at.map(db::utc),
+            last_used_at: c.last_used_at.map(db::utc),
+        }
+    }
+}
+
+/// A created client with its secret, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedClient {
+    pub client_id: String,
+    /// Shown only now; stored as a digest. Keep it in the portal's secret store.
+    pub client_secret: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A page of clients.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClientPage {
+    pub items: Vec<ClientView>,
+    pub next_cursor: Option<String>,
+}
+
+/// Checks a client's name and scopes.
+pub fn validate(name: &str, scopes: &[String]) -> Result<(), ApiError> {
+    let mut violations: Vec<Violation> = check_text("name", name.trim(), 1, 200)
+        .err()
+        .into_iter()
+        .collect();
+    if scopes.is_empty() {
+        violations.push(Violation::new(
+            "scopes",
+            "required",
+            "スコープを1つ以上指定してください",
+            "give at least one scope",
+        ));
+    }
+    for (i, scope) in scopes.iter().enumerate() {
+        if !KNOWN_SCOPES.contains(&scope.as_str()) {
+            violations.push(Violation::new(
+                format!("scopes[{i}]"),
+                "unknown_scope",
+                format!("指定できるスコープは {} です", KNOWN_SCOPES.join(", ")),
+                format!("known scopes: {}", KNOWN_SCOPES.join(", ")),
+            ));
+        } else if scopes[..i].contains(scope) {
+            violations.push(Violation::new(
+                format!("scopes[{i}]"),
+                "duplicate",
+                "重複しています",
+                "listed twice",
+            ));
+        }
+    }
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(violations))
+    }
+}
+
+/// Creates an API client; its secret (256 random bits) is in this answer only.
+#[utoipa::path(
+    tag = "secretariat",
+    security(("bearer" = [])),
+    request_body = NewClientInput,
+    responses((status = 201, description = "Created; keep the secret now", body = CreatedClient))
+)]
+#[post("/admin/api-clients")]
+#[tracing::instrument(skip_all)]
+pub async fn create_client(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    operator: Operator,
+    Json(input): Json<NewClientInput>,
+) -> Result<HttpResponse, ApiError> {
+    validate(&input.name, &input.scopes)?;
+    let actor = common::actor(
+        &req,
+        &state,
+        "secretariat",
+        Some(operator.0.user_number.to_string()),
+    );
+    let created = state
+        .db
+        .write(move |conn| {
+            let account = accounts::by_user_number(conn, operator.0.user_number.as_str())
+                .map_err(DbError::from)?;
+            secretariat::create_client(
+                conn,
+                input.name.trim(),
+                &input.scopes,
+                account.map(|a| a.id),
+                &actor,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(CreatedClient {
+            client_id: created.client_id,
+            client_secret: created.client_secret,
+            name: created.name,
+            scopes: created.scopes,
+            created_at: db::utc(created.created_at),
+        }))
+}
+
+/// The API clients, newest first.
+#[utoipa::path(
+    tag = "secretariat",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses((status = 200, description = "A page of clients", body = ClientPage))
+)]
+#[get("/admin/api-clients")]
+#[tracing::instrument(skip_all)]
+pub async fn list_clients(
+    state: web::Data<AppState>,
+    _operator: Operator,
+    Query(query): Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = common::page_limit(query.limit)?;
+    let before = common::decode_cursor(query.cursor.as_deref())?;
+    let rows = state
+        .db
+        .read(move |conn| Ok::<_, DbError>(api_clients::page(conn, before, limit + 1)?))
+        .await?;
+    let more = rows.len() as i64 > limit;
+    let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
+    let next_cursor = if more {
+        rows.last().map(|c| common::encode_cursor(c.id))
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(ClientPage {
+        items: rows.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}
+
+/// Disables a client: its tokens stop working at once.
+#[utoipa::path(
+    tag = "secretariat",
+    security(("bearer" = [])),
+    params(("client_id" = String, Path, description = "The client's ID")),
+    responses(
+        (status = 204, description = "Disabled"),
+        (status = 404, description = "No such enabled client", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/admin/api-clients/{client_id}")]
+#[tracing::instrument(skip_all)]
+pub async fn disable_client(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    operator: Operator,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = common::actor(
+        &req,
+        &state,
+        "secretariat",
+        Some(operator.0.user_number.to_string()),
+    );
+    let client_id = path.into_inner();
+    state
+        .db
+        .write(move |conn| {
+            let now = db::now();
+            if !api_clients::disable(conn, &client_id, now).map_err(DbError::from)? {
+                return Err(ApiError::not_found(Message::new(
+                    "有効な API クライアントが見つかりません",
+                    "No such enabled API client.",
+                )));
+            }
+            audit::record(
+                conn,
+                &actor,
+                "api_client.disabled",
+                "api_client",
+                Some(&client_id),
+                None,
+                None,
+                now,
+            )
+            .map_err(DbError::from)?;
+            Ok::<_, ApiError>(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

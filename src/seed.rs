@@ -1,0 +1,1258 @@
+//! Bulk seeding: fills a database with synthetic, realistic declarations for demonstrations,
+//! load tests and benchmarks (`security-action seed --declarations N`).
+//!
+//! # What the data looks like
+//! Each declaration comes with its declarer account (role `declarer`, the caller's password
+//! hash), its declarer (organisation and contact person), its purposes, its history and, for
+//! two stars, a self-diagnosis and a policy disclosure, written with the same column values as a
+//! real application (`routes::declarations::apply`). The proportions follow the scheme's
+//! published figures where there are some:
+//!
+//! - **Star**: 90 % 一つ星, 10 % 二つ星 (302,264 : 32,630 on 2024-05-31). 30 % of the two-stars
+//!   declared one star first and stepped up later (`stepped_up` event; `star_since` is then the
+//!   step-up, and the diagnosis was taken up to three days before).
+//! - **Status**: 80 % accepted, 14 % declared, 4 % withdrawn, 2 % revoked. Acceptance comes 1–14
+//!   days after the declaration (a declaration too recent for that stays `declared`); most
+//!   withdrawn (75 %) and revoked (85 %) ones had been accepted. Both carry `ended_at` and
+//!   `end_reason`: a declarer's own words for withdrawals, a reason code for revocations
+//!   (`misleading_claims` 35 %, `declarer_request` 30 %, `false_declaration` 25 %, `other` 10 %)
+//!   with the secretariat's note.
+//! - **History**: `applied` (by the declarer), `accepted` (by the secretariat, operator not
+//!   recorded), `stepped_up`, `withdrawn` or `revoked`, in time order; the declaration's
+//!   `revision` counts them and `updated_at` is the last.
+//! - **Dates**: declared between 2017-04-28 (the first logo terms) and the start of the current
+//!   UTC day, ever more often (85 % with a density rising linearly, 15 % evenly), 80 % in Japanese
+//!   office hours. The agreed terms version is the one in force on the day.
+//! - **Organisation**: 85 % corporations (株式会社 / 有限会社 / 合同会社 / 合資会社 names with the
+//!   form before or after, abbreviated now and then as (株) （株） ㈱; a unique valid corporate
+//!   number; capital mostly 1–30 million yen), 12 % sole proprietors (屋号 such as 田中工務店 or
+//!   佐藤会計事務所; no corporate number, no capital), 3 % associations (協同組合, 一般社団法人,
+//!   商工会, NPO, and unincorporated 研究会 without a corporate number). Kana readings for about
+//!   half. `organization_name_key` is [`name_key`] of the name.
+//! - **Where and what**: prefectures weighted by their number of businesses (東京都, 大阪府,
+//!   愛知県, 神奈川県 heavy, 鳥取県 light), industries weighted towards construction (D),
+//!   manufacturing (E), wholesale and retail (I), information (G) and professional services (L).
+//!   Employees mostly 1–50 (a third 1–5), sole proprietors 0–4.
+//! - **Purposes** (at least one): subsidy application ≈ 75 %, improving security ≈ 25 %,
+//!   customers' trust ≈ 17 %, a business partner's request ≈ 8 %, other ≈ 3 % (the 2024 survey).
+//! - **Two stars**: 25 answers drawn around a per-declarer maturity (mostly `implemented`, the
+//!   rest partially / not / unknown), scored with [`score`]; disclosed on the company website
+//!   (an https URL under the declarer's `example.co.jp`-style host), in the company profile, a
+//!   pamphlet, or otherwise (with a description).
+//! - **Contact data** only under reserved names: web sites and e-mail addresses under
+//!   `example.jp`, `example.co.jp` and `example.or.jp`; phone numbers whose subscriber part starts
+//!   with 0, which is never assigned.
+//!
+//! # How it is written
+//! In transactions of [`BATCH`] declarations, as multi-row `INSERT` statements built as SQL text
+//! with explicit ids following each table's `MAX(id)` read in the transaction. On PostgreSQL the
+//! written tables are locked against concurrent writers for the transaction (readers are not
+//! blocked), rows go in with `OVERRIDING SYSTEM VALUE`, and each identity sequence is moved to the
+//! new maximum before commit. User numbers, declaration IDs, corporate numbers and diagnosis IDs
+//! already in the database are loaded first and never drawn again, so no seeded corporation can
+//! share a live declaration with an existing one. A failed batch rolls back alone; earlier ones
+//! stay.
+//!
+//! # Determinism
+//! Everything is drawn from one ChaCha generator seeded with `seed`: on the same day (dates end at
+//! the start of the current UTC day) and the same starting database, the same seed writes the same
+//! rows. Numbers already taken are redrawn, so seeding twice with one seed adds new rows.
+
+mod names;
+
+use std::collections::HashSet;
+use std::fmt::{self, Write as _};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use chrono::{NaiveDateTime, NaiveTime, TimeDelta};
+use diesel::connection::SimpleConnection as _;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rand::rngs::StdRng;
+use rand::{RngExt as _, SeedableRng as _};
+
+use crate::db::{Db, DbConnection};
+use crate::domain::corporate_number::CorporateNumber;
+use crate::domain::declaration::{Purpose, Star, Status};
+use crate::domain::disclosure::DisclosureMethod;
+use crate::domain::identifiers::{DeclarationId, UserNumber};
+use crate::domain::name::name_key;
+use crate::domain::organization::OrganizationType;
+use crate::domain::questionnaire::{Answer, QUESTIONNAIRE_VERSION};
+use crate::domain::scoring::{AnswerSheet, score};
+use crate::domain::terms::TERMS_VERSIONS;
+use names::{Organization, any, weighted};
+
+/// What a seeding run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeedReport {
+    /// Declarations written (each with its account and declarer).
+    pub declarations: u64,
+    /// Of which one star (一つ星).
+    pub one_star: u64,
+    /// Of which two stars (二つ星).
+    pub two_star: u64,
+    /// The whole run's wall-clock time.
+    pub elapsed: Duration,
+}
+
+/// Declarations per transaction.
+pub const BATCH: u64 = 5_000;
+
+/// Rows per `INSERT` statement.
+const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// Fills the database with `count` synthetic, realistic declarations, in bulk (see the module
+/// documentation for what they look like). `password_hash` is the argon2 PHC string every seeded
+/// account gets (the caller hashes a known password once). `progress`: show an indicatif
+/// progress bar on stderr. Deterministic for a given `seed` (on one day, from one starting
+/// database).
+///
+/// # Errors
+///
+/// A database failure; the batches committed before it stay.
+pub fn seed(
+    db: &Db,
+    count: u64,
+    password_hash: &str,
+    seed: u64,
+    progress: bool,
+) -> anyhow::Result<SeedReport> {
+    let today = chrono::Utc::now().date_naive().and_time(NaiveTime::MIN);
+    seed_until(db, count, password_hash, seed, progress, today)
+}
+
+/// [`seed`] with every time before `until`.
+fn seed_until(
+    db: &Db,
+    count: u64,
+    password_hash: &str,
+    seed: u64,
+    progress: bool,
+    until: NaiveDateTime,
+) -> anyhow::Result<SeedReport> {
+    let started = Instant::now();
+    let bar = if progress {
+        let bar = ProgressBar::with_draw_target(Some(count), ProgressDrawTarget::stderr());
+        bar.set_style(ProgressStyle::with_template(
+            "seeding {wide_bar} {human_pos}/{human_len} declarations ({per_sec}, {eta} left)",
+        )?);
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let mut taken = Taken::load(&mut *db.pool().get()?).context("reading the numbers in use")?;
+    let mut generator = Generator::new(seed, until)?;
+    let (mut declarations, mut two_star) = (0, 0);
+    while declarations < count {
+        let size = (count - declarations).min(BATCH);
+        two_star += db.write_blocking(|conn| {
+            write_batch(conn, &mut generator, &mut taken, size, password_hash)
+        })?;
+        declarations += size;
+        bar.inc(size);
+    }
+    bar.finish_and_clear();
+    Ok(SeedReport {
+        declarations,
+        one_star: declarations - two_star,
+        two_star,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// The tables the seeding gives ids to.
+const IDENTITY_TABLES: [&str; 6] = [
+    "accounts",
+    "declarers",
+    "diagnoses",
+    "declarations",
+    "declaration_events",
+    "policy_disclosures",
+];
+
+/// Writes one batch in the caller's transaction; answers how many were two stars.
+fn write_batch(
+    conn: &mut DbConnection,
+    generator: &mut Generator,
+    taken: &mut Taken,
+    size: u64,
+    password_hash: &str,
+) -> anyhow::Result<u64> {
+    let postgres = match conn {
+        DbConnection::Postgres(_) => true,
+        DbConnection::Sqlite(_) => false,
+    };
+    if postgres {
+        // Concurrent writers wait (readers do not), so MAX(id) stays ours until the commit.
+        conn.batch_execute(&format!(
+            "LOCK TABLE {}, declaration_purposes IN SHARE ROW EXCLUSIVE MODE",
+            IDENTITY_TABLES.join(", ")
+        ))?;
+    }
+    let ids = diesel::sql_query(
+        "SELECT (SELECT COALESCE(MAX(id), 0) FROM accounts) AS account, \
+         (SELECT COALESCE(MAX(id), 0) FROM declarers) AS declarer, \
+         (SELECT COALESCE(MAX(id), 0) FROM diagnoses) AS diagnosis, \
+         (SELECT COALESCE(MAX(id), 0) FROM declarations) AS declaration, \
+         (SELECT COALESCE(MAX(id), 0) FROM declaration_events) AS event, \
+         (SELECT COALESCE(MAX(id), 0) FROM policy_disclosures) AS disclosure",
+    )
+    .get_result::<Ids>(conn)?;
+    let mut sql = Sql::new(postgres, ids);
+    let mut two_star = 0;
+    for _ in 0..size {
+        let plan = generator.plan(taken)?;
+        two_star += u64::from(plan.star == Star::TwoStar);
+        sql.add(&plan, password_hash)?;
+    }
+    conn.batch_execute(&sql.finish())?;
+    if postgres {
+        let mut setval = String::new();
+        for table in IDENTITY_TABLES {
+            writeln!(
+                setval,
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+                 (SELECT MAX(id) FROM {table}));"
+            )?;
+        }
+        conn.batch_execute(&setval)?;
+    }
+    Ok(two_star)
+}
+
+/// The last id used in each table.
+#[derive(Debug, Clone, Copy, Default, QueryableByName)]
+struct Ids {
+    #[diesel(sql_type = BigInt)]
+    account: i64,
+    #[diesel(sql_type = BigInt)]
+    declarer: i64,
+    #[diesel(sql_type = BigInt)]
+    diagnosis: i64,
+    #[diesel(sql_type = BigInt)]
+    declaration: i64,
+    #[diesel(sql_type = BigInt)]
+    event: i64,
+    #[diesel(sql_type = BigInt)]
+    disclosure: i64,
+}
+
+/// One text column of a query's rows.
+#[derive(QueryableByName)]
+struct TextRow {
+    #[diesel(sql_type = Text)]
+    value: String,
+}
+
+/// The numbers in use, which are never drawn again.
+#[derive(Debug, Default)]
+struct Taken {
+    /// User numbers and declaration IDs (distinct by their first digit).
+    numbers: HashSet<u64>,
+    corporate_numbers: HashSet<u64>,
+    diagnosis_ids: HashSet<u128>,
+}
+
+impl Taken {
+    fn load(conn: &mut DbConnection) -> QueryResult<Taken> {
+        let mut texts = |sql: &str| {
+            diesel::sql_query(sql)
+                .load::<TextRow>(&mut *conn)
+                .map(|rows| rows.into_iter().map(|r| r.value))
+        };
+        let numbers = |s: String| s.parse::<u64>().ok();
+        Ok(Taken {
+            numbers: texts(
+                "SELECT user_number AS value FROM accounts \
+                 UNION ALL SELECT public_id FROM declarations",
+            )?
+            .filter_map(numbers)
+            .collect(),
+            corporate_numbers: texts(
+                "SELECT corporate_number AS value FROM declarers WHERE corporate_number IS NOT NULL \
+                 UNION ALL SELECT corporate_number FROM declarations \
+                 WHERE corporate_number IS NOT NULL",
+            )?
+            .filter_map(numbers)
+            .collect(),
+            diagnosis_ids: texts("SELECT public_id AS value FROM diagnoses")?
+                .filter_map(|s| uuid::Uuid::parse_str(&s).ok().map(|u| u.as_u128()))
+                .collect(),
+        })
+    }
+}
+
+/// The value of a string of ASCII digits.
+fn digits_value(s: &str) -> u64 {
+    s.bytes()
+        .fold(0, |n, b| n * 10 + u64::from(b.wrapping_sub(b'0') % 10))
+}
+
+/// Draws until `draw` gives a value whose key `set` does not hold yet, and records the key.
+fn unused<T, K: std::hash::Hash + Eq>(
+    rng: &mut StdRng,
+    set: &mut HashSet<K>,
+    mut draw: impl FnMut(&mut StdRng) -> (T, K),
+) -> anyhow::Result<T> {
+    for _ in 0..1_000 {
+        let (value, key) = draw(rng);
+        if set.insert(key) {
+            return Ok(value);
+        }
+    }
+    anyhow::bail!("no unused number after 1,000 draws")
+}
+
+/// One entry of a declaration's history.
+#[derive(Debug, Clone, Copy)]
+struct Event {
+    kind: &'static str,
+    /// The status and star before, if any.
+    from: Option<(Status, Star)>,
+    to_status: Status,
+    to_star: Star,
+    /// By the declarer's account, or else by the secretariat (operator not recorded).
+    by_declarer: bool,
+    reason: Option<&'static str>,
+    note: Option<&'static str>,
+    at: NaiveDateTime,
+}
+
+/// A two-star declaration's self-diagnosis.
+#[derive(Debug, Clone)]
+struct Diagnosis {
+    public_id: uuid::Uuid,
+    answers: String,
+    total: i32,
+    band: &'static str,
+    at: NaiveDateTime,
+}
+
+/// A two-star declaration's policy disclosure; the URL is a path under the declarer's site.
+#[derive(Debug, Clone)]
+struct Disclosure {
+    methods: String,
+    url_path: Option<&'static str>,
+    other: Option<&'static str>,
+    at: NaiveDateTime,
+}
+
+/// Everything about one seeded declaration but the ids.
+#[derive(Debug, Clone)]
+struct Plan {
+    organization: Organization,
+    corporate_number: Option<CorporateNumber>,
+    user_number: UserNumber,
+    declaration_id: DeclarationId,
+    star: Star,
+    status: Status,
+    purposes: Vec<Purpose>,
+    terms_version: &'static str,
+    declared_at: NaiveDateTime,
+    accepted_at: Option<NaiveDateTime>,
+    star_since: NaiveDateTime,
+    /// The events in time order: applied, accepted, stepped up, withdrawn or revoked.
+    events: Vec<Event>,
+    diagnosis: Option<Diagnosis>,
+    disclosure: Option<Disclosure>,
+}
+
+/// A microsecond count of one hour.
+const HOUR: i64 = 3_600_000_000;
+
+/// Withdrawal reasons, in the declarers' words.
+const WITHDRAWAL_REASONS: [&str; 6] = [
+    "事業を廃止したため",
+    "補助金の申請が終わったため",
+    "会社の合併に伴い",
+    "誤って申し込んだため",
+    "重複して申し込んだため",
+    "宣言内容を見直すため",
+];
+
+/// Revocation reason codes with the secretariat's notes, weighted.
+const REVOCATIONS: [((&str, &str), u32); 4] = [
+    (
+        (
+            "misleading_claims",
+            "ウェブサイトで「認定を取得」と表示していたため",
+        ),
+        35,
+    ),
+    (("declarer_request", "宣言事業者からの申し出による"), 30),
+    (("false_declaration", "申込み内容に虚偽があったため"), 25),
+    (("other", "連絡が取れないため"), 10),
+];
+
+/// Draws declarations one after the other from one seeded generator.
+struct Generator {
+    rng: StdRng,
+    /// The first day a declaration can have: the first logo terms' (2017-04-28).
+    start: NaiveDateTime,
+    /// Every time drawn is before this.
+    until: NaiveDateTime,
+}
+
+impl Generator {
+    fn new(seed: u64, until: NaiveDateTime) -> anyhow::Result<Generator> {
+        let start = TERMS_VERSIONS[0]
+            .effective_date()
+            .context("the first logo terms have no date")?
+            .and_time(NaiveTime::MIN);
+        anyhow::ensure!(
+            until > start + TimeDelta::days(30),
+            "no time to seed before {until}"
+        );
+        Ok(Generator {
+            rng: StdRng::seed_from_u64(seed),
+            start,
+            until,
+        })
+    }
+
+    /// The next declaration, with numbers not in `taken` (which records them).
+    fn plan(&mut self, taken: &mut Taken) -> anyhow::Result<Plan> {
+        let rng = &mut self.rng;
+        let star = if rng.random_bool(0.1) {
+            Star::TwoStar
+        } else {
+            Star::OneStar
+        };
+        let organization = names::organization(rng, star == Star::TwoStar)?;
+        let corporate_number = match organization.numbered {
+            true => Some(unused(rng, &mut taken.corporate_numbers, |rng| {
+                let number = names::corporate_number(rng, &organization);
+                (number, digits_value(number.as_str()))
+            })?),
+            false => None,
+        };
+        let user_number = unused(rng, &mut taken.numbers, |rng| {
+            let number = UserNumber::generate(rng);
+            (number, digits_value(number.as_str()))
+        })?;
+        let declaration_id = unused(rng, &mut taken.numbers, |rng| {
+            let id = DeclarationId::generate(rng);
+            (id, digits_value(id.as_str()))
+        })?;
+        let purposes = purposes(rng);
+        let (status, declared_at, accepted_at, star_since, events) =
+            history(rng, self.start, self.until, star);
+        let (diagnosis, disclosure) = match star {
+            Star::OneStar => (None, None),
+            Star::TwoStar => (
+                Some(diagnosis(rng, taken, declared_at, star_since)?),
+                Some(disclosure(rng, organization.website, star_since)),
+            ),
+        };
+        let terms_version = TERMS_VERSIONS
+            .iter()
+            .rev()
+            .find(|t| t.effective_date().is_some_and(|d| d <= declared_at.date()))
+            .unwrap_or(&TERMS_VERSIONS[0])
+            .version;
+        Ok(Plan {
+            organization,
+            corporate_number,
+            user_number,
+            declaration_id,
+            star,
+            status,
+            purposes,
+            terms_version,
+            declared_at,
+            accepted_at,
+            star_since,
+            events,
+            diagnosis,
+            disclosure,
+        })
+    }
+}
+
+/// Purposes after the 2024 survey: three in four name the subsidy; the others at least one of
+/// the rest.
+fn purposes(rng: &mut StdRng) -> Vec<Purpose> {
+    use Purpose::*;
+    #[rustfmt::skip]
+    let (first, more) = match rng.random_bool(0.75) {
+        true => (SubsidyApplication, [(ImproveSecurity, 0.16), (CustomerTrust, 0.11),
+            (BusinessPartnerRequest, 0.05), (Other, 0.005)]),
+        false => (weighted(rng, &[(ImproveSecurity, 45), (CustomerTrust, 28),
+            (BusinessPartnerRequest, 14), (Other, 13)]), [(ImproveSecurity, 0.15),
+            (CustomerTrust, 0.1), (BusinessPartnerRequest, 0.05), (Other, 0.0)]),
+    };
+    let mut chosen = vec![first];
+    for (purpose, p) in more {
+        if purpose != first && rng.random_bool(p) {
+            chosen.push(purpose);
+        }
+    }
+    chosen
+}
+
+/// A declaration's final status, its declaration, acceptance and star dates, and its events.
+type Timeline = (
+    Status,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    NaiveDateTime,
+    Vec<Event>,
+);
+
+/// A declaration's life: its final status, declaration, acceptance and star dates, and its
+/// events in time order.
+fn history(rng: &mut StdRng, start: NaiveDateTime, until: NaiveDateTime, star: Star) -> Timeline {
+    use Status::*;
+    let declared_at = declared_at(rng, start, until);
+    let target = weighted(
+        rng,
+        &[(Accepted, 80), (Declared, 14), (Withdrawn, 4), (Revoked, 2)],
+    );
+    let reviewed = declared_at
+        + TimeDelta::days(rng.random_range(1..=14))
+        + TimeDelta::microseconds(rng.random_range(0..8 * HOUR));
+    let was_accepted = match target {
+        Accepted => true,
+        Declared => false,
+        Withdrawn => rng.random_bool(0.75),
+        Revoked => rng.random_bool(0.85),
+    };
+    // Too recent to have been reviewed: still declared.
+    let accepted_at = Some(reviewed).filter(|at| was_accepted && *at < until);
+    let status = if target == Accepted && accepted_at.is_none() {
+        Declared
+    } else {
+        target
+    };
+    let first_star = match star {
+        Star::TwoStar if rng.random_bool(0.3) => Star::OneStar,
+        _ => star,
+    };
+    let event = |kind, from, to_status, to_star, by_declarer, at| Event {
+        kind,
+        from,
+        to_status,
+        to_star,
+        by_declarer,
+        reason: None,
+        note: None,
+        at,
+    };
+    let mut events = vec![event(
+        "applied",
+        None,
+        Declared,
+        first_star,
+        true,
+        declared_at,
+    )];
+    let (mut live, mut last, mut star_since) = (Declared, declared_at, declared_at);
+    if let Some(at) = accepted_at {
+        events.push(event(
+            "accepted",
+            Some((live, first_star)),
+            Accepted,
+            first_star,
+            false,
+            at,
+        ));
+        (live, last) = (Accepted, at);
+    }
+    if first_star != star {
+        star_since = between(rng, last, until);
+        last = star_since;
+        events.push(event(
+            "stepped_up",
+            Some((live, first_star)),
+            live,
+            star,
+            true,
+            last,
+        ));
+    }
+    let end = match status {
+        Withdrawn => Some(("withdrawn", any(rng, &WITHDRAWAL_REASONS), None, true)),
+        Revoked => {
+            let (code, note) = weighted(rng, &REVOCATIONS);
+            Some(("revoked", code, Some(note), false))
+        }
+        Declared | Accepted => None,
+    };
+    if let Some((kind, reason, note, by_declarer)) = end {
+        let at = between(rng, last, until);
+        events.push(Event {
+            reason: Some(reason),
+            note,
+            ..event(kind, Some((live, star)), status, star, by_declarer, at)
+        });
+    }
+    (status, declared_at, accepted_at, star_since, events)
+}
+
+/// A declaration time: ever more often towards `until` (85 % with a linearly rising density,
+/// 15 % evenly), mostly in Japanese office hours (09:00–19:00 JST is 00:00–10:00 UTC).
+fn declared_at(rng: &mut StdRng, start: NaiveDateTime, until: NaiveDateTime) -> NaiveDateTime {
+    let days = (until - start).num_days().max(1);
+    let uniform: f64 = rng.random();
+    let fraction = if rng.random_bool(0.85) {
+        uniform.sqrt()
+    } else {
+        uniform
+    };
+    let day = ((fraction * days as f64) as i64).clamp(0, days - 1);
+    let hours = if rng.random_bool(0.8) { 10 } else { 24 };
+    let time = TimeDelta::microseconds(rng.random_range(0..hours * HOUR));
+    (start + TimeDelta::days(day) + time).min(until - TimeDelta::seconds(1))
+}
+
+/// A time between `from` and `until` (`from` itself when `until` is not later).
+fn between(rng: &mut StdRng, from: NaiveDateTime, until: NaiveDateTime) -> NaiveDateTime {
+    let span = (until - from).num_microseconds().unwrap_or(0).max(0);
+    from + TimeDelta::microseconds(rng.random_range(0..=span))
+}
+
+/// The answers other than implemented, weighted.
+const SHORTFALLS: [(Answer, u32); 3] = [
+    (Answer::PartiallyImplemented, 55),
+    (Answer::NotImplemented, 25),
+    (Answer::Unknown, 20),
+];
+
+/// A self-diagnosis around the declarer's maturity: most items implemented, the five
+/// principles (items 1–5) a little more often; the rest partially (55 %), not (25 %) or
+/// unknown (20 %). Taken at the declaration, or up to three days before a step-up.
+fn diagnosis(
+    rng: &mut StdRng,
+    taken: &mut Taken,
+    declared_at: NaiveDateTime,
+    star_since: NaiveDateTime,
+) -> anyhow::Result<Diagnosis> {
+    let public_id = unused(rng, &mut taken.diagnosis_ids, |rng| {
+        let id = uuid::Builder::from_random_bytes(rng.random()).into_uuid();
+        (id, id.as_u128())
+    })?;
+    let maturity: f64 = rng.random_range(0.55..0.98);
+    let answers: [Answer; 25] = std::array::from_fn(|item| {
+        let p = if item < 5 {
+            (maturity + 0.1).min(0.99)
+        } else {
+            maturity
+        };
+        match rng.random_bool(p) {
+            true => Answer::Implemented,
+            false => weighted(rng, &SHORTFALLS),
+        }
+    });
+    let result = score(&AnswerSheet::from_array(answers));
+    let at = match star_since > declared_at {
+        true => between(
+            rng,
+            declared_at.max(star_since - TimeDelta::days(3)),
+            star_since,
+        ),
+        false => declared_at,
+    };
+    Ok(Diagnosis {
+        public_id,
+        answers: answers.map(Answer::code).join(","),
+        total: result.total,
+        band: result.band.code(),
+        at,
+    })
+}
+
+/// Where declarers put their basic policy on their web site.
+const POLICY_PATHS: [&str; 4] = [
+    "security-policy/",
+    "policy/security.html",
+    "about/security/",
+    "isms.html",
+];
+
+/// How declarers disclose their basic policy when it is none of the listed methods.
+const OTHER_DISCLOSURES: [&str; 3] = [
+    "事務所内に掲示しています",
+    "店頭に掲示しています",
+    "取引先への提出資料に掲載しています",
+];
+
+/// How the basic policy is disclosed: on the web site (70 % of those with one), in the company
+/// profile, a pamphlet, or otherwise. The methods in the order the service stores them.
+fn disclosure(rng: &mut StdRng, website: bool, at: NaiveDateTime) -> Disclosure {
+    use DisclosureMethod::*;
+    let odds = [
+        (CompanyWebsite, if website { 0.7 } else { 0.0 }),
+        (CompanyProfile, 0.45),
+        (Pamphlet, 0.2),
+        (Other, 0.08),
+    ];
+    let mut methods: Vec<DisclosureMethod> = odds
+        .into_iter()
+        .filter(|&(_, p)| rng.random_bool(p))
+        .map(|(m, _)| m)
+        .collect();
+    if methods.is_empty() {
+        methods.push(CompanyProfile);
+    }
+    methods.sort();
+    let url_path = methods
+        .contains(&CompanyWebsite)
+        .then(|| any(rng, &POLICY_PATHS));
+    let other = methods
+        .contains(&Other)
+        .then(|| any(rng, &OTHER_DISCLOSURES));
+    Disclosure {
+        methods: methods
+            .iter()
+            .map(|m| m.code())
+            .collect::<Vec<_>>()
+            .join(","),
+        url_path,
+        other,
+        at,
+    }
+}
+
+/// An SQL value, written as a literal.
+#[derive(Debug, Clone, Copy)]
+enum Value<'a> {
+    Null,
+    Text(&'a str),
+    Int(i64),
+    Time(NaiveDateTime),
+    Bool(bool),
+}
+
+impl<'a> From<&'a str> for Value<'a> {
+    fn from(text: &'a str) -> Self {
+        Value::Text(text)
+    }
+}
+
+impl From<i64> for Value<'_> {
+    fn from(n: i64) -> Self {
+        Value::Int(n)
+    }
+}
+
+impl From<NaiveDateTime> for Value<'_> {
+    fn from(time: NaiveDateTime) -> Self {
+        Value::Time(time)
+    }
+}
+
+impl From<bool> for Value<'_> {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Value::Null, Into::into)
+    }
+}
+
+impl Value<'_> {
+    /// Writes the literal. Times as diesel writes them (`2024-05-31 09:15:02.123456`), which
+    /// both backends read into a `TIMESTAMP`; booleans as `TRUE`/`FALSE` (which SQLite ≥ 3.23
+    /// stores as 1/0, as diesel does).
+    fn write(self, out: &mut String) -> fmt::Result {
+        match self {
+            Value::Null => out.push_str("NULL"),
+            Value::Text(text) => push_literal(out, text),
+            Value::Int(n) => write!(out, "{n}")?,
+            Value::Time(time) => write!(out, "'{}'", time.format("%F %T%.f"))?,
+            Value::Bool(b) => out.push_str(if b { "TRUE" } else { "FALSE" }),
+        }
+        Ok(())
+    }
+}
+
+/// Writes `text` as an SQL string literal: in single quotes, each single quote doubled, NUL
+/// characters (which neither backend keeps in text) dropped. Both backends take backslashes
+/// literally there (PostgreSQL with `standard_conforming_strings`, on by default since 9.1).
+fn push_literal(out: &mut String, text: &str) {
+    out.push('\'');
+    if text.contains(['\'', '\0']) {
+        for c in text.chars() {
+            match c {
+                '\'' => out.push_str("''"),
+                '\0' => {}
+                c => out.push(c),
+            }
+        }
+    } else {
+        out.push_str(text);
+    }
+    out.push('\'');
+}
+
+/// The multi-row `INSERT` statements of one table.
+struct Table {
+    head: String,
+    sql: String,
+    rows: usize,
+}
+
+impl Table {
+    fn row(&mut self, values: &[Value<'_>]) -> fmt::Result {
+        if self.rows % ROWS_PER_STATEMENT == 0 {
+            if self.rows > 0 {
+                self.sql.push_str(";\n");
+            }
+            self.sql.push_str(&self.head);
+        } else {
+            self.sql.push_str(",\n");
+        }
+        self.sql.push('(');
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                self.sql.push(',');
+            }
+            value.write(&mut self.sql)?;
+        }
+        self.sql.push(')');
+        self.rows += 1;
+        Ok(())
+    }
+}
+
+/// Appends a row to a [`Table`]: `row!(table; value, …)`, each value made a [`Value`].
+macro_rules! row {
+    ($table:expr; $($value:expr),* $(,)?) => {
+        $table.row(&[$(Value::from($value)),*])
+    };
+}
+
+/// The tables written, parents before children, with their columns.
+const COLUMNS: [(&str, &str); 7] = [
+    (
+        "accounts",
+        "id, user_number, role, password_hash, password_changed_at, created_at",
+    ),
+    (
+        "declarers",
+        "id, account_id, organization_name, organization_name_kana, organization_name_key, \
+         organization_type, corporate_number, prefecture, address, industry, employees, \
+         capital_yen, website, contact_name, contact_email, contact_phone, contact_department, \
+         revision, created_at, updated_at",
+    ),
+    (
+        "diagnoses",
+        "id, public_id, declarer_id, questionnaire_version, answers, total_score, band, created_at",
+    ),
+    (
+        "declarations",
+        "id, public_id, declarer_id, star, status, corporate_number, agreed_terms_version, \
+         pledge_five_principles, diagnosis_id, declared_at, accepted_at, star_since, ended_at, \
+         end_reason, end_note, revision, updated_at",
+    ),
+    ("declaration_purposes", "declaration_id, purpose"),
+    (
+        "declaration_events",
+        "id, declaration_id, kind, from_status, to_status, from_star, to_star, actor_kind, \
+         actor_account_id, reason, note, occurred_at",
+    ),
+    (
+        "policy_disclosures",
+        "id, declaration_id, methods, url, other_description, \
+         affirmed_information_security_policy, created_at, updated_at",
+    ),
+];
+
+/// One batch's statements, table by table, with the ids given so far.
+struct Sql {
+    ids: Ids,
+    tables: [Table; 7],
+}
+
+impl Sql {
+    /// On PostgreSQL, explicit values for identity columns need `OVERRIDING SYSTEM VALUE`.
+    fn new(postgres: bool, ids: Ids) -> Sql {
+        let tables = COLUMNS.map(|(name, columns)| {
+            let overriding = postgres && IDENTITY_TABLES.contains(&name);
+            let overriding = if overriding {
+                " OVERRIDING SYSTEM VALUE"
+            } else {
+                ""
+            };
+            Table {
+                head: format!("INSERT INTO {name} ({columns}){overriding} VALUES\n"),
+                sql: String::new(),
+                rows: 0,
+            }
+        });
+        Sql { ids, tables }
+    }
+
+    /// Adds one declaration's rows.
+    fn add(&mut self, plan: &Plan, password_hash: &str) -> fmt::Result {
+        let Sql { ids, tables } = self;
+        let [
+            accounts,
+            declarers,
+            diagnoses,
+            declarations,
+            purposes,
+            events,
+            disclosures,
+        ] = tables;
+        let o = &plan.organization;
+        ids.account += 1;
+        ids.declarer += 1;
+        ids.declaration += 1;
+        let (account, declarer, declaration) = (ids.account, ids.declarer, ids.declaration);
+        let host = match o.kind {
+            OrganizationType::Corporation => format!("c{declarer}.example.co.jp"),
+            OrganizationType::Association => format!("a{declarer}.example.or.jp"),
+            _ => format!("s{declarer}.example.jp"),
+        };
+        let website = o.website.then(|| format!("https://{host}/"));
+        let email = match o.website {
+            true => format!("{}@{host}", o.email_local),
+            false => format!("{}{declarer}@example.jp", o.email_local),
+        };
+        let key = name_key(&o.name);
+        let number = plan.corporate_number.as_ref().map(CorporateNumber::as_str);
+        let created = plan.declared_at;
+        row!(accounts; account, plan.user_number.as_str(), "declarer", password_hash, created, created)?;
+        row!(declarers; declarer, account, o.name.as_str(), o.kana.as_deref(), key.as_str(),
+            o.kind.code(), number, o.prefecture.as_str(), o.address.as_str(), o.industry.as_str(),
+            o.employees, o.capital_yen, website.as_deref(), o.contact_name.as_str(), email.as_str(),
+            o.phone.as_deref(), o.department, 1i64, created, created)?;
+        let diagnosis = match &plan.diagnosis {
+            Some(d) => {
+                ids.diagnosis += 1;
+                row!(diagnoses; ids.diagnosis, d.public_id.to_string().as_str(), declarer,
+                    QUESTIONNAIRE_VERSION, d.answers.as_str(), i64::from(d.total), d.band, d.at)?;
+                Some(ids.diagnosis)
+            }
+            None => None,
+        };
+        let end = plan.events.last().filter(|e| e.reason.is_some());
+        let updated = plan.events.last().map_or(created, |e| e.at);
+        let revision = i64::try_from(plan.events.len()).unwrap_or(i64::MAX);
+        row!(declarations; declaration, plan.declaration_id.as_str(), declarer, plan.star.code(),
+            plan.status.code(), number, plan.terms_version, true, diagnosis, created,
+            plan.accepted_at, plan.star_since, end.map(|e| e.at), end.and_then(|e| e.reason),
+            end.and_then(|e| e.note), revision, updated)?;
+        for purpose in &plan.purposes {
+            row!(purposes; declaration, purpose.code())?;
+        }
+        for e in &plan.events {
+            ids.event += 1;
+            let actor = if e.by_declarer {
+                "declarer"
+            } else {
+                "secretariat"
+            };
+            row!(events; ids.event, declaration, e.kind, e.from.map(|f| f.0.code()),
+                e.to_status.code(), e.from.map(|f| f.1.code()), e.to_star.code(), actor,
+                e.by_declarer.then_some(account), e.reason, e.note, e.at)?;
+        }
+        if let Some(d) = &plan.disclosure {
+            ids.disclosure += 1;
+            let url = d.url_path.map(|path| format!("https://{host}/{path}"));
+            row!(disclosures; ids.disclosure, declaration, d.methods.as_str(), url.as_deref(),
+                d.other, true, d.at, d.at)?;
+        }
+        Ok(())
+    }
+
+    /// The statements, parents before children.
+    fn finish(self) -> String {
+        let mut sql = String::with_capacity(self.tables.iter().map(|t| t.sql.len() + 2).sum());
+        for table in self.tables.iter().filter(|t| t.rows > 0) {
+            sql.push_str(&table.sql);
+            sql.push_str(";\n");
+        }
+        sql
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DatabaseUrl;
+    use crate::db::schema::{
+        accounts, declaration_events, declaration_purposes, declarations, declarers, diagnoses,
+        policy_disclosures,
+    };
+    use diesel::dsl::count_star;
+
+    /// Any PHC string will do: the seeding never verifies it.
+    const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2VlZC10ZXN0$q7vZ0SUHXfE5jrXjl0U8Bg";
+
+    fn until() -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 1)
+            .expect("a date")
+            .and_time(NaiveTime::MIN)
+    }
+
+    fn count<T>(conn: &mut DbConnection, query: T) -> i64
+    where
+        T: diesel::query_dsl::methods::SelectDsl<count_star>,
+        <T as diesel::query_dsl::methods::SelectDsl<count_star>>::Output:
+            diesel::query_dsl::LoadQuery<'static, DbConnection, i64>,
+    {
+        query
+            .select(count_star())
+            .get_result(conn)
+            .expect("a count")
+    }
+
+    /// Checks what every seeded database must satisfy, `total` declarations in all.
+    fn check(db: &Db, total: i64) {
+        let conn = &mut *db.pool().get().expect("a connection");
+        assert_eq!(count(conn, accounts::table), total);
+        assert_eq!(count(conn, declarers::table), total);
+        assert_eq!(count(conn, declarations::table), total);
+        let two_star = count(
+            conn,
+            declarations::table.filter(declarations::star_level.eq("two_star")),
+        );
+        let share = two_star as f64 / total as f64;
+        assert!((0.05..=0.20).contains(&share), "two-star share {share}");
+        assert_eq!(count(conn, diagnoses::table), two_star);
+        assert_eq!(count(conn, policy_disclosures::table), two_star);
+        let two_without_diagnosis = declarations::table
+            .filter(declarations::star_level.eq("two_star"))
+            .filter(declarations::diagnosis_id.is_null());
+        assert_eq!(count(conn, two_without_diagnosis), 0);
+        let two_without_disclosure = declarations::table
+            .left_join(policy_disclosures::table)
+            .filter(declarations::star_level.eq("two_star"))
+            .filter(policy_disclosures::id.is_null());
+        assert_eq!(count(conn, two_without_disclosure), 0);
+        let one_with_diagnosis = declarations::table
+            .filter(declarations::star_level.eq("one_star"))
+            .filter(declarations::diagnosis_id.is_not_null());
+        assert_eq!(count(conn, one_with_diagnosis), 0);
+
+        let live: Vec<Option<String>> = declarations::table
+            .filter(declarations::status.eq_any(["declared", "accepted"]))
+            .select(declarations::corporate_number)
+            .load(conn)
+            .expect("live corporate numbers");
+        let live: Vec<String> = live.into_iter().flatten().collect();
+        let distinct: HashSet<&String> = live.iter().collect();
+        assert_eq!(
+            distinct.len(),
+            live.len(),
+            "two live declarations share a number"
+        );
+        assert!(live.iter().all(|n| CorporateNumber::parse(n).is_ok()));
+
+        let rows: Vec<(String, String, String, Option<String>)> = declarers::table
+            .select((
+                declarers::organization_name,
+                declarers::organization_name_key,
+                declarers::organization_type,
+                declarers::corporate_number,
+            ))
+            .load(conn)
+            .expect("declarers");
+        for (name, key, kind, number) in &rows {
+            assert_eq!(key, &name_key(name), "{name}");
+            assert!(!key.is_empty(), "{name}");
+            match kind.as_str() {
+                "corporation" => assert!(number.is_some(), "{name}"),
+                "sole_proprietor" => assert!(number.is_none(), "{name}"),
+                _ => {}
+            }
+        }
+        let corporations = rows.iter().filter(|r| r.2 == "corporation").count() as f64;
+        assert!((0.78..=0.92).contains(&(corporations / total as f64)));
+
+        let numbers: Vec<(String, String)> = declarations::table
+            .inner_join(declarers::table.inner_join(accounts::table))
+            .select((declarations::public_id, accounts::user_number))
+            .load(conn)
+            .expect("numbers");
+        for (declaration_id, user_number) in &numbers {
+            assert!(
+                DeclarationId::parse(declaration_id).is_ok(),
+                "{declaration_id}"
+            );
+            assert!(UserNumber::parse(user_number).is_ok(), "{user_number}");
+        }
+
+        let with_purpose: Vec<i64> = declaration_purposes::table
+            .select(declaration_purposes::declaration_id)
+            .distinct()
+            .load(conn)
+            .expect("purposes");
+        assert_eq!(with_purpose.len() as i64, total);
+        let subsidy = count(
+            conn,
+            declaration_purposes::table
+                .filter(declaration_purposes::purpose.eq("subsidy_application")),
+        ) as f64;
+        assert!(
+            (0.68..=0.82).contains(&(subsidy / total as f64)),
+            "subsidy share"
+        );
+
+        let applied = declaration_events::table.filter(declaration_events::kind.eq("applied"));
+        assert_eq!(count(conn, applied), total);
+        let accepted_events =
+            declaration_events::table.filter(declaration_events::kind.eq("accepted"));
+        let accepted = declarations::table.filter(declarations::accepted_at.is_not_null());
+        assert_eq!(count(conn, accepted_events), count(conn, accepted));
+        let ended =
+            declarations::table.filter(declarations::status.eq_any(["withdrawn", "revoked"]));
+        let ended_with_dates = declarations::table
+            .filter(declarations::ended_at.is_not_null())
+            .filter(declarations::end_reason.is_not_null());
+        assert_eq!(count(conn, ended), count(conn, ended_with_dates));
+        let accepted_share = count(
+            conn,
+            declarations::table.filter(declarations::status.eq("accepted")),
+        );
+        assert!((0.74..=0.86).contains(&(accepted_share as f64 / total as f64)));
+
+        let sheets: Vec<(String, i32, String)> = diagnoses::table
+            .select((diagnoses::answers, diagnoses::total_score, diagnoses::band))
+            .load(conn)
+            .expect("diagnoses");
+        for (answers, total_score, band) in sheets {
+            let answers: Vec<Answer> = answers.split(',').filter_map(Answer::from_code).collect();
+            let sheet = AnswerSheet::from_array(answers.try_into().expect("25 answers"));
+            assert_eq!(score(&sheet).total, total_score);
+            assert_eq!(score(&sheet).band.code(), band);
+        }
+
+        // The ids continue normally after the seeded ones (the sequences were moved on).
+        let id = crate::db::accounts::insert(
+            conn,
+            &crate::db::models::NewAccount {
+                user_number: "300000000007",
+                role: "secretariat",
+                display_name: None,
+                password_hash: HASH,
+                password_changed_at: crate::db::now(),
+                created_at: crate::db::now(),
+            },
+        )
+        .expect("an account inserted without an id");
+        assert_eq!(id, total + 1);
+        diesel::delete(accounts::table.find(id))
+            .execute(conn)
+            .expect("deleted");
+    }
+
+    /// Seeds twice (with the same seed, so every number is drawn again and must be redrawn) and
+    /// checks after each run.
+    fn seed_twice(db: &Db) {
+        db.run_migrations().expect("migrations");
+        let report = seed_until(db, 2_000, HASH, 7, false, until()).expect("seeded");
+        assert_eq!(report.declarations, 2_000);
+        assert_eq!(report.one_star + report.two_star, 2_000);
+        check(db, 2_000);
+        let again = seed_until(db, 2_000, HASH, 7, false, until()).expect("seeded again");
+        assert_eq!(again.declarations, 2_000);
+        check(db, 4_000);
+    }
+
+    #[test]
+    fn seeds_sqlite_twice_without_collisions() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let db = Db::connect(&DatabaseUrl::Sqlite(dir.path().join("seed.db")), 2).expect("db");
+        seed_twice(&db);
+    }
+
+    /// A scratch PostgreSQL database, dropped at the end even when a check fails.
+    struct Scratch {
+        admin: diesel::PgConnection,
+        name: String,
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+            if let Err(e) = self.admin.batch_execute(&drop) {
+                eprintln!("could not drop {}: {e}", self.name);
+            }
+        }
+    }
+
+    /// A fresh PostgreSQL database on `TEST_POSTGRES_URL` (default: the local server), or
+    /// `None`, with a message, when the server cannot be reached outside CI.
+    fn scratch_postgres(label: &str) -> Option<(Scratch, String)> {
+        let base = std::env::var("TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+        let admin = match diesel::PgConnection::establish(&base) {
+            Ok(admin) => admin,
+            Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+                eprintln!("skipping the PostgreSQL seeding test: {e}");
+                return None;
+            }
+            Err(e) => panic!("PostgreSQL unreachable in CI: {e}"),
+        };
+        let name = format!("seed_{label}_{}", std::process::id());
+        let mut scratch = Scratch { admin, name };
+        let create = format!("CREATE DATABASE {}", scratch.name);
+        scratch.admin.batch_execute(&create).expect("created");
+        let mut url = url::Url::parse(&base).expect("a URL");
+        url.set_path(&scratch.name);
+        Some((scratch, url.to_string()))
+    }
+
+    #[test]
+    fn seeds_postgres_twice_without_collisions() {
+        let Some((_scratch, url)) = scratch_postgres("test") else {
+            return;
+        };
+        let db = Db::connect(&DatabaseUrl::Postgres(url), 2).expect("db");
+        seed_twice(&db);
+    }
+
+    /// The same seed writes the same SQL; another seed does not.
+    #[test]
+    fn the_same_seed_writes_the_same_rows() {
+        let sql = |seed| {
+            let mut generator = Generator::new(seed, until()).expect("a generator");
+            let mut taken = Taken::default();
+            let mut sql = Sql::new(false, Ids::default());
+            for _ in 0..200 {
+                let plan = generator.plan(&mut taken).expect("a plan");
+                sql.add(&plan, HASH).expect("rows");
+            }
+            sql.finish()
+        };
+        assert_eq!(sql(1), sql(1));
+        assert_ne!(sql(1), sql(2));
+    }
+
+    #[test]
+    fn literals_are_escaped() {
+        let mut out = String::new();
+        push_literal(&mut out, "O'Reilly\0 \\n");
+        assert_eq!(out, "'O''Reilly \\n'");
+    }
+
+    /// `SEED_BENCH=200000 cargo test --release seed::tests::bench -- --ignored --nocapture`
+    #[test]
+    #[ignore = "a benchmark, run by hand"]
+    fn bench() {
+        let count = std::env::var("SEED_BENCH")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(200_000);
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let db = Db::connect(&DatabaseUrl::Sqlite(dir.path().join("bench.db")), 2).expect("db");
+        db.run_migrations().expect("migrations");
+        let report = seed(&db, count, HASH, 1, true).expect("seeded");
+        println!("SQLite: {report:?}");
+        if let Some((_scratch, url)) = scratch_postgres("bench") {
+            let db = Db::connect(&DatabaseUrl::Postgres(url), 2).expect("db");
+            db.run_migrations().expect("migrations");
+            let report = seed(&db, count, HASH, 1, true).expect("seeded");
+            println!("PostgreSQL: {report:?}");
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! The public registry and the statistics.
+
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::*;
+
+both_backends! {
+    async fn the_registry_finds_declarers_by_any_spelling_of_their_name_and_shows_no_private_data(app) {
+        let mut application = one_star_application();
+        application["organization"]["name"] = json!("株式会社 サンプル商事");
+        application["organization"]["prefecture"] = json!("27");
+        let applicant = app.applicant_with(application).await;
+        let mut other = one_star_application();
+        other["organization"]["name"] = json!("山田建設有限会社");
+        app.applicant_with(other).await;
+        for spelling in ["ｻﾝﾌﾟﾙ", "さんぷる", "サンプル商事", "(株)サンプル商事", "㈱ サンプル", "ｻﾝﾌﾟﾙｼｮｳｼﾞ"] {
+            let url = format!("/v1/registry?name={}", urlencode(spelling));
+            let page = json_with_status(app.get(&url).await, 200).await;
+            let names: Vec<&str> = page["items"].as_array().unwrap().iter().map(|i| i["organization_name"].as_str().unwrap()).collect();
+            if spelling == "ｻﾝﾌﾟﾙｼｮｳｼﾞ" {
+                assert!(names.is_empty(), "a reading is not the name: {names:?}");
+            } else {
+                assert_eq!(names, ["株式会社 サンプル商事"], "{spelling}");
+            }
+        }
+        let page = json_with_status(app.get("/v1/registry?prefecture=27").await, 200).await;
+        let entry = &page["items"][0];
+        assert_eq!(entry["prefecture"], "27");
+        assert_eq!(entry["prefecture_name"], "大阪府");
+        assert_eq!(entry["star"], "one_star");
+        assert_eq!(entry["status"], "declared");
+        let keys: Vec<&String> = entry.as_object().unwrap().keys().collect();
+        assert_eq!(keys.len(), 6, "{keys:?}");
+        let text = page.to_string();
+        assert!(!text.contains(&applicant.declaration_id) && !text.contains(&applicant.user_number) && !text.contains(&applicant.email));
+        let english = json_with_status(app.get_with_language("/v1/registry?prefecture=27", "en").await, 200).await;
+        assert_eq!(english["items"][0]["prefecture_name"], "Osaka");
+        let number = applicant.application["organization"]["corporate_number"].as_str().unwrap();
+        let by_number = json_with_status(app.get(&format!("/v1/registry?corporate_number={number}")).await, 200).await;
+        assert_eq!(by_number["items"].as_array().unwrap().len(), 1);
+        // Withdrawn declarers leave the registry.
+        app.post_as(&format!("/v1/declarations/{}/withdrawal", applicant.declaration_id), &applicant.access_token, &json!({"reason": "closing"})).await;
+        let gone = json_with_status(app.get("/v1/registry?prefecture=27").await, 200).await;
+        assert_eq!(gone["items"], json!([]));
+        for bad in ["prefecture=99", "star=x", "corporate_number=123", "status=withdrawn", "limit=0", "cursor=%%%", "id=1"] {
+            assert_problem(app.get(&format!("/v1/registry?{bad}")).await, 422, "validation_failed").await;
+        }
+    }
+
+    async fn the_statistics_count_what_the_scheme_publishes(app) {
+        let operator = app.operator_token().await;
+        let one = app.applicant().await;
+        let two = app.applicant_with(two_star_application()).await;
+        let mut osaka = one_star_application();
+        osaka["organization"]["prefecture"] = json!("27");
+        osaka["organization"]["industry"] = json!("E");
+        osaka["purposes"] = json!(["customer_trust"]);
+        let gone = app.applicant_with(osaka).await;
+        app.accept(&operator, &two.declaration_id).await;
+        app.post_as(&format!("/v1/declarations/{}/withdrawal", gone.declaration_id), &gone.access_token, &json!({"reason": "closing"})).await;
+        let _ = one;
+        let response = app.get("/v1/stats").await;
+        assert!(response.headers()["cache-control"].to_str().unwrap().starts_with("public, max-age="));
+        let stats = json_with_status(response, 200).await;
+        assert_eq!(stats["live_declarations"], 2);
+        assert_eq!(stats["by_star"], json!({"one_star": 1, "two_star": 1}));
+        assert_eq!(stats["by_status"], json!({"accepted": 1, "declared": 1, "withdrawn": 1}));
+        assert_eq!(stats["by_prefecture"], json!([{"code": "13", "count": 2}]));
+        assert_eq!(stats["by_industry"], json!([{"code": "G", "count": 2}]));
+        assert_eq!(stats["by_purpose"], json!({"improve_security": 2, "subsidy_application": 2}));
+        let scores = &stats["two_star_scores"];
+        assert_eq!(scores["count"], 1);
+        assert_eq!(scores["average"], 95.0);
+        assert_eq!(scores["by_band"]["partially_insufficient"], 1);
+        assert_eq!(scores["histogram"].as_array().unwrap().iter().map(|b| b["count"].as_i64().unwrap()).sum::<i64>(), 1);
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Statistics are cached for the configured time.
+#[tokio::test]
+async fn statistics_are_cached() {
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, |c| c.stats_cache_seconds = 300).await
+    else {
+        return;
+    };
+    let before = json_with_status(app.get("/v1/stats").await, 200).await;
+    app.applicant().await;
+    let cached = json_with_status(app.get("/v1/stats").await, 200).await;
+    assert_eq!(before, cached);
+    assert_eq!(cached["live_declarations"], 0);
+}

@@ -1,0 +1,146 @@
+//! The secretariat: reviewing declarations, API clients, the audit trail, the outbox.
+
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::*;
+
+both_backends! {
+    async fn only_operators_reach_the_admin_routes(app) {
+        let applicant = app.applicant().await;
+        let operator = app.operator_token().await;
+        let paths = ["/v1/admin/declarations", "/v1/admin/api-clients", "/v1/admin/audit-events", "/v1/admin/outbox"];
+        for path in paths {
+            assert_problem(app.get_as(path, &applicant.access_token).await, 403, "forbidden").await;
+            assert_problem(app.get(path).await, 401, "missing_token").await;
+            assert_eq!(app.get_as(path, &operator).await.status(), 200, "{path}");
+        }
+        let accept = app.send(reqwest::Method::POST, &format!("/v1/admin/declarations/{}/acceptance", applicant.declaration_id), Some(&applicant.access_token), None).await;
+        assert_problem(accept, 403, "forbidden").await;
+        // An operator is not a declarer.
+        assert_problem(app.get_as("/v1/me", &operator).await, 403, "forbidden").await;
+    }
+
+    async fn acceptance_sends_the_acceptance_e_mail_and_is_in_the_history(app) {
+        let applicant = app.applicant().await;
+        let operator = app.operator_token().await;
+        let declaration = app.accept(&operator, &applicant.declaration_id).await;
+        assert_eq!(declaration["status"], "accepted");
+        assert!(declaration["accepted_at"].is_string());
+        let last = declaration["history"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!((last["kind"].as_str(), last["actor"].as_str()), (Some("accepted"), Some("secretariat")));
+        let email = app.emails_to(&applicant.email).await.last().unwrap().clone();
+        assert_eq!(email.1, "【SECURITY ACTION】申込み受理のご連絡");
+        assert!(email.2.contains("一つ星を宣言しました"));
+        // The operator reads any declaration.
+        let read = json_with_status(app.get_as(&format!("/v1/declarations/{}", applicant.declaration_id), &operator).await, 200).await;
+        assert_eq!(read["status"], "accepted");
+        let again = app.send(reqwest::Method::POST, &format!("/v1/admin/declarations/{}/acceptance", applicant.declaration_id), Some(&operator), None).await;
+        assert_problem(again, 409, "transition_not_allowed").await;
+    }
+
+    async fn revocation_needs_a_known_reason_and_reinstatement_brings_it_back(app) {
+        let applicant = app.applicant().await;
+        let operator = app.operator_token().await;
+        let path = format!("/v1/admin/declarations/{}/revocation", applicant.declaration_id);
+        let bad = app.post_as(&path, &operator, &json!({"reason": "dislike"})).await;
+        assert_eq!(field_errors(&assert_problem(bad, 422, "validation_failed").await), [("reason".to_owned(), "unknown_value".to_owned())]);
+        let revoked = json_with_status(app.post_as(&path, &operator, &json!({"reason": "misleading_claims", "note": "「認定を受けました」と表示"})).await, 200).await;
+        assert_eq!(revoked["status"], "revoked");
+        assert_eq!(revoked["valid"], false);
+        assert_eq!(revoked["end_reason"], "misleading_claims");
+        let email = app.emails_to(&applicant.email).await.last().unwrap().clone();
+        assert_eq!(email.0, "revoked");
+        assert!(email.2.contains("認定と称する"), "{}", email.2);
+        assert_problem(app.post_as(&path, &operator, &json!({"reason": "other"})).await, 409, "transition_not_allowed").await;
+        let reinstated = json_with_status(app.post_as(&format!("/v1/admin/declarations/{}/reinstatement", applicant.declaration_id), &operator, &json!({})).await, 200).await;
+        assert_eq!(reinstated["status"], "accepted");
+        assert_eq!(reinstated["end_reason"], serde_json::Value::Null);
+        assert_eq!(app.emails_to(&applicant.email).await.last().unwrap().0, "reinstated");
+        let kinds: Vec<&str> = reinstated["history"].as_array().unwrap().iter().map(|h| h["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["applied", "revoked", "reinstated"]);
+    }
+
+    async fn a_withdrawn_declaration_cannot_be_accepted_and_unknown_ones_are_404(app) {
+        let applicant = app.applicant().await;
+        let operator = app.operator_token().await;
+        app.post_as(&format!("/v1/declarations/{}/withdrawal", applicant.declaration_id), &applicant.access_token, &json!({"reason": "closing"})).await;
+        let accept = app.send(reqwest::Method::POST, &format!("/v1/admin/declarations/{}/acceptance", applicant.declaration_id), Some(&operator), None).await;
+        assert_problem(accept, 409, "transition_not_allowed").await;
+        for id in ["400000000002", "123"] {
+            let response = app.send(reqwest::Method::POST, &format!("/v1/admin/declarations/{id}/acceptance"), Some(&operator), None).await;
+            assert_problem(response, 404, "not_found").await;
+        }
+    }
+
+    async fn the_list_filters_by_status_star_prefecture_and_text(app) {
+        let operator = app.operator_token().await;
+        let mut osaka = one_star_application();
+        osaka["organization"]["name"] = json!("ｻﾝﾌﾟﾙ工業(株)");
+        osaka["organization"]["prefecture"] = json!("27");
+        let osaka = app.applicant_with(osaka).await;
+        let tokyo = app.applicant_with(two_star_application()).await;
+        app.accept(&operator, &tokyo.declaration_id).await;
+        let list = |query: &str| {
+            let path = format!("/v1/admin/declarations?{query}");
+            let (app, operator) = (&app, operator.clone());
+            async move { app.get_as(&path, &operator).await }
+        };
+        let ids = |page: serde_json::Value| -> Vec<String> { page["items"].as_array().unwrap().iter().map(|i| i["declaration_id"].as_str().unwrap().to_owned()).collect() };
+        assert_eq!(ids(json_with_status(list("").await, 200).await), [tokyo.declaration_id.clone(), osaka.declaration_id.clone()]);
+        assert_eq!(ids(json_with_status(list("status=accepted").await, 200).await), [tokyo.declaration_id.clone()]);
+        assert_eq!(ids(json_with_status(list("star=one_star").await, 200).await), [osaka.declaration_id.clone()]);
+        assert_eq!(ids(json_with_status(list("prefecture=27").await, 200).await), [osaka.declaration_id.clone()]);
+        assert_eq!(ids(json_with_status(list("q=%E3%82%B5%E3%83%B3%E3%83%97%E3%83%AB%E5%B7%A5%E6%A5%AD").await, 200).await), [osaka.declaration_id.clone()], "サンプル工業");
+        assert_eq!(ids(json_with_status(list(&format!("q={}", tokyo.declaration_id)).await, 200).await), [tokyo.declaration_id.clone()]);
+        let number = osaka.application["organization"]["corporate_number"].as_str().unwrap().to_owned();
+        assert_eq!(ids(json_with_status(list(&format!("q={number}")).await, 200).await), [osaka.declaration_id.clone()]);
+        let first = json_with_status(list("limit=1").await, 200).await;
+        let second = json_with_status(list(&format!("limit=1&cursor={}", first["next_cursor"].as_str().unwrap())).await, 200).await;
+        assert_eq!(ids(second.clone()), [osaka.declaration_id.clone()]);
+        assert_eq!(second["next_cursor"], serde_json::Value::Null);
+        assert_eq!(first["items"][0]["contact_email"], tokyo.email.as_str());
+        for bad in ["status=gone", "star=three_star", "prefecture=48", "limit=500", "color=red"] {
+            assert_problem(list(bad).await, 422, "validation_failed").await;
+        }
+    }
+
+    async fn api_clients_are_created_with_a_secret_shown_once_and_can_be_disabled(app) {
+        let operator = app.operator_token().await;
+        let created = json_with_status(app.post_as("/v1/admin/api-clients", &operator, &json!({"name": "IT導入補助金 申請システム", "scopes": ["declarations:verify"]})).await, 201).await;
+        let client_id = created["client_id"].as_str().unwrap().to_owned();
+        let secret = created["client_secret"].as_str().unwrap().to_owned();
+        assert!(client_id.starts_with("sa_"));
+        assert!(data_encoding::BASE64URL_NOPAD.decode(secret.as_bytes()).unwrap().len() >= 32, "at least 256 bits");
+        let list = json_with_status(app.get_as("/v1/admin/api-clients", &operator).await, 200).await;
+        assert_eq!(list["items"][0]["client_id"], client_id.as_str());
+        assert_eq!(list["items"][0]["scopes"], json!(["declarations:verify"]));
+        assert!(!list.to_string().contains(&secret), "the secret is shown once");
+        let bad = app.post_as("/v1/admin/api-clients", &operator, &json!({"name": "x", "scopes": ["everything"]})).await;
+        assert_eq!(field_errors(&assert_problem(bad, 422, "validation_failed").await), [("scopes[0]".to_owned(), "unknown_scope".to_owned())]);
+        assert_eq!(app.delete_as(&format!("/v1/admin/api-clients/{client_id}"), &operator).await.status(), 204);
+        assert_problem(app.delete_as(&format!("/v1/admin/api-clients/{client_id}"), &operator).await, 404, "not_found").await;
+        let list = json_with_status(app.get_as("/v1/admin/api-clients", &operator).await, 200).await;
+        assert!(list["items"][0]["disabled_at"].is_string());
+    }
+
+    async fn the_audit_trail_and_the_outbox_are_readable(app) {
+        let applicant = app.applicant().await;
+        let operator = app.operator_token().await;
+        app.accept(&operator, &applicant.declaration_id).await;
+        let trail = json_with_status(app.get_as(&format!("/v1/admin/audit-events?target_id={}", applicant.declaration_id), &operator).await, 200).await;
+        let actions: Vec<&str> = trail["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert_eq!(actions, ["declaration.accepted", "declaration.applied"]);
+        assert_eq!(trail["items"][0]["actor_kind"], "secretariat");
+        assert_eq!(trail["items"][0]["before"]["status"], "declared");
+        assert_eq!(trail["items"][0]["after"]["status"], "accepted");
+        assert!(!trail.to_string().contains(PASSWORD));
+        let logins = json_with_status(app.get_as("/v1/admin/audit-events?action=auth.login", &operator).await, 200).await;
+        assert!(logins["items"].as_array().unwrap().iter().all(|e| e["action"].as_str().unwrap().starts_with("auth.login")));
+        let outbox = json_with_status(app.get_as("/v1/admin/outbox", &operator).await, 200).await;
+        let kinds: Vec<&str> = outbox["items"].as_array().unwrap().iter().map(|m| m["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["accepted", "declaration_completed"]);
+        assert!(outbox["items"][0]["status"].is_string());
+        assert_problem(app.get_as("/v1/admin/outbox?status=lost", &operator).await, 422, "validation_failed").await;
+    }
+}
