@@ -83,6 +83,22 @@ pub struct Settings {
     /// Minutes a logo-download token stays valid.
     #[arg(long, env = "LOGO_TOKEN_MINUTES", default_value_t = 10)]
     pub logo_token_minutes: u32,
+    /// Verification requests an API client may make per minute (sustained).
+    #[arg(long, env = "CLIENT_RATE_PER_MINUTE", default_value_t = 6000)]
+    pub client_rate_per_minute: u32,
+    /// Verification requests an API client may make at once (burst).
+    #[arg(long, env = "CLIENT_RATE_BURST", default_value_t = 600)]
+    pub client_rate_burst: u32,
+    /// Requests per minute from one address to the public endpoints (token, login, applying,
+    /// registry, notice verification).
+    #[arg(long, env = "PUBLIC_RATE_PER_MINUTE", default_value_t = 120)]
+    pub public_rate_per_minute: u32,
+    /// Requests from one address to the public endpoints at once (burst).
+    #[arg(long, env = "PUBLIC_RATE_BURST", default_value_t = 60)]
+    pub public_rate_burst: u32,
+    /// Unknown declaration IDs an API client may ask for per minute before it is slowed down.
+    #[arg(long, env = "UNKNOWN_IDS_PER_MINUTE", default_value_t = 60)]
+    pub unknown_ids_per_minute: u32,
     /// Reverse proxies (IP addresses, comma-separated) whose X-Forwarded-For is trusted.
     #[arg(long, env = "TRUSTED_PROXIES", default_value = "")]
     pub trusted_proxies: String,
@@ -217,6 +233,11 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub stats_cache_seconds: u64,
     pub logo_token_minutes: u32,
+    pub client_rate_per_minute: u32,
+    pub client_rate_burst: u32,
+    pub public_rate_per_minute: u32,
+    pub public_rate_burst: u32,
+    pub unknown_ids_per_minute: u32,
 }
 
 /// Argon2id cost parameters.
@@ -366,6 +387,17 @@ impl Config {
         if settings.refresh_token_days == 0 {
             return Err(ConfigError::new("REFRESH_TOKEN_DAYS", "must be at least 1"));
         }
+        for (variable, value) in [
+            ("CLIENT_RATE_PER_MINUTE", settings.client_rate_per_minute),
+            ("CLIENT_RATE_BURST", settings.client_rate_burst),
+            ("PUBLIC_RATE_PER_MINUTE", settings.public_rate_per_minute),
+            ("PUBLIC_RATE_BURST", settings.public_rate_burst),
+            ("UNKNOWN_IDS_PER_MINUTE", settings.unknown_ids_per_minute),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::new(variable, "must be at least 1"));
+            }
+        }
         if settings.logo_token_minutes == 0 {
             return Err(ConfigError::new("LOGO_TOKEN_MINUTES", "must be at least 1"));
         }
@@ -432,6 +464,11 @@ impl Config {
             trusted_proxies,
             stats_cache_seconds: settings.stats_cache_seconds,
             logo_token_minutes: settings.logo_token_minutes,
+            client_rate_per_minute: settings.client_rate_per_minute,
+            client_rate_burst: settings.client_rate_burst,
+            public_rate_per_minute: settings.public_rate_per_minute,
+            public_rate_burst: settings.public_rate_burst,
+            unknown_ids_per_minute: settings.unknown_ids_per_minute,
         })
     }
 }

@@ -57,6 +57,8 @@ struct Inner {
     errors: Vec<Violation>,
     headers: Vec<(HeaderName, HeaderValue)>,
     cause: Option<anyhow::Error>,
+    /// Rendered as an OAuth 2.0 error (RFC 6749 §5.2) instead of problem details.
+    oauth: bool,
 }
 
 impl fmt::Debug for ApiError {
@@ -97,6 +99,7 @@ impl ApiError {
             errors: Vec::new(),
             headers: Vec::new(),
             cause: None,
+            oauth: false,
         }))
     }
 
@@ -122,6 +125,14 @@ impl ApiError {
 
     pub fn errors(&self) -> &[Violation] {
         &self.0.errors
+    }
+
+    /// An OAuth 2.0 error of the token endpoint (RFC 6749 §5.2): `{"error", "error_description"}`
+    /// as OAuth clients expect; `error` is also the `code`.
+    pub fn oauth(status: StatusCode, error: &'static str, description: Message) -> Self {
+        let mut e = Self::new(status, error, description);
+        e.0.oauth = true;
+        e
     }
 
     /// 400: the request could not be read.
@@ -199,6 +210,12 @@ impl ApiError {
         error
     }
 
+    /// The same error listing these broken rules.
+    pub fn with_errors(mut self, errors: Vec<Violation>) -> Self {
+        self.0.errors = errors.into_iter().take(MAX_FIELD_ERRORS).collect();
+        self
+    }
+
     /// 422 for one broken rule.
     pub fn invalid_field(violation: Violation) -> Self {
         Self::validation(vec![violation])
@@ -264,6 +281,9 @@ impl ApiError {
         instance: Option<&str>,
         request_id: Option<&str>,
     ) -> HttpResponse {
+        if self.0.oauth {
+            return self.render_oauth(language);
+        }
         let mut response = HttpResponse::build(self.0.status);
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         response.insert_header((header::CONTENT_LANGUAGE, language.tag()));
@@ -276,6 +296,25 @@ impl ApiError {
         let body = serde_json::to_string(&self.to_problem(language, instance, request_id))
             .unwrap_or_else(|_| String::from("{}"));
         response.body(body)
+    }
+}
+
+impl ApiError {
+    fn render_oauth(&self, language: Language) -> HttpResponse {
+        let mut response = HttpResponse::build(self.0.status);
+        response.insert_header((header::CACHE_CONTROL, "no-store"));
+        response.insert_header((header::PRAGMA, "no-cache"));
+        response.insert_header((header::CONTENT_LANGUAGE, language.tag()));
+        if self.0.status == StatusCode::UNAUTHORIZED {
+            response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"security-action\""));
+        }
+        for (name, value) in &self.0.headers {
+            response.insert_header((name.clone(), value.clone()));
+        }
+        response.json(serde_json::json!({
+            "error": self.0.code,
+            "error_description": self.0.detail.get(language),
+        }))
     }
 }
 

@@ -48,6 +48,20 @@ impl utoipa::Modify for SecuritySchemes {
             .components
             .get_or_insert_with(utoipa::openapi::Components::new);
         components.add_security_scheme(
+            "client_credentials",
+            SecurityScheme::OAuth2(utoipa::openapi::security::OAuth2::new([
+                utoipa::openapi::security::Flow::ClientCredentials(
+                    utoipa::openapi::security::ClientCredentials::new(
+                        "/v1/oauth/token",
+                        utoipa::openapi::security::Scopes::from_iter([(
+                            "declarations:verify",
+                            "Verify declarations (subsidy portals, partner companies)",
+                        )]),
+                    ),
+                ),
+            ])),
+        );
+        components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(
                 HttpBuilder::new()

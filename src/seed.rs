@@ -1256,3 +1256,42 @@ mod tests {
         }
     }
 }
+#[cfg(test)]
+mod profile_tmp {
+    use super::*;
+    #[test]
+    #[ignore]
+    fn profile_generation() {
+        let until = chrono::NaiveDate::from_ymd_opt(2026, 11, 1)
+            .unwrap()
+            .and_time(NaiveTime::MIN);
+        let mut generator = Generator::new(1, until).unwrap();
+        let mut taken = Taken::default();
+        let t = Instant::now();
+        let mut plans = Vec::new();
+        for _ in 0..200_000 {
+            plans.push(generator.plan(&mut taken).unwrap());
+        }
+        println!("plan: {:?}", t.elapsed());
+        let t = Instant::now();
+        let mut keys = 0;
+        for p in &plans {
+            keys += name_key(&p.organization.name).len();
+        }
+        println!("name_key: {:?} {keys}", t.elapsed());
+        let t = Instant::now();
+        let mut total = 0;
+        for chunk in plans.chunks(5000) {
+            let mut sql = Sql::new(false, Ids::default());
+            for p in chunk {
+                sql.add(
+                    p,
+                    "$argon2id$v=19$m=19456,t=2,p=1$c2VlZC10ZXN0$q7vZ0SUHXfE5jrXjl0U8Bg",
+                )
+                .unwrap();
+            }
+            total += sql.finish().len();
+        }
+        println!("render: {:?} {} MB", t.elapsed(), total / 1_000_000);
+    }
+}

@@ -11,6 +11,7 @@ use anyhow::Context;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::clients::ClientDirectory;
 use crate::auth::hashing::PasswordHashing;
 use crate::auth::tokens::TokenKeys;
 use crate::cache::TimedCache;
@@ -19,7 +20,9 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::BodyLimit;
 use crate::mail::sender::{MailTransport, sender_mailbox};
+use crate::rate_limit::Limits;
 use crate::state::AppState;
+use crate::verification_log::VerificationRecorder;
 use crate::{mail, middleware, openapi, routes};
 
 /// A built, listening server, ready to run.
@@ -67,10 +70,13 @@ impl Application {
                 config.stats_cache_seconds,
             ))),
             tokens: Arc::new(TokenKeys::new(&config.jwt_secret)),
+            limits: Arc::new(Limits::from_config(&config)),
+            verifications: VerificationRecorder::start(db.clone()),
             config: Arc::new(config),
             db,
             hashing,
             mail_wakeup: Arc::new(tokio::sync::Notify::new()),
+            clients: Arc::new(ClientDirectory::default()),
         };
         let transport =
             MailTransport::from_config(&state.config).context("cannot set up e-mail delivery")?;
@@ -117,9 +123,20 @@ impl Application {
     }
 
     /// Serves until SIGTERM or SIGINT (or a stop through the handle); in-flight requests are
-    /// given up to 30 seconds to finish.
+    /// given up to 30 seconds to finish, then the buffered verification records are written.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let limits = Arc::clone(&self.state.limits);
+        let sweeper = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                limits.forget_idle();
+            }
+        });
+        let served = self.server.await;
+        sweeper.abort();
+        self.state.verifications.flush().await;
+        tracing::info!("verification records flushed");
+        served
     }
 }
 

@@ -2,12 +2,15 @@
 
 use std::sync::Arc;
 
+use crate::auth::clients::ClientDirectory;
 use crate::auth::hashing::PasswordHashing;
 use crate::auth::tokens::TokenKeys;
 use crate::cache::TimedCache;
 use crate::config::Config;
 use crate::db::Db;
+use crate::rate_limit::Limits;
 use crate::routes::public::stats::Stats;
+use crate::verification_log::VerificationRecorder;
 
 /// Shared state, cloned into every worker.
 #[derive(Clone)]
@@ -18,6 +21,12 @@ pub struct AppState {
     pub hashing: PasswordHashing,
     /// Wakes the e-mail sender when a change has queued mail.
     pub mail_wakeup: Arc<tokio::sync::Notify>,
+    /// Whether API clients are enabled, remembered briefly.
+    pub clients: Arc<ClientDirectory>,
+    /// In-memory rate limits.
+    pub limits: Arc<Limits>,
+    /// Buffers verification records and writes them in batches.
+    pub verifications: VerificationRecorder,
     /// `GET /v1/stats`, computed at most once per `STATS_CACHE_SECONDS`.
     pub stats_cache: Arc<TimedCache<Stats>>,
 }

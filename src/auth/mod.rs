@@ -2,6 +2,7 @@
 //! that turn a bearer token into a declarer, an operator or an API client.
 
 pub mod client_address;
+pub mod clients;
 pub mod extract;
 pub mod hashing;
 pub mod throttle;

@@ -77,6 +77,7 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     user_validation: Validation,
+    client_validation: Validation,
     notice_key: [u8; 32],
 }
 
@@ -105,6 +106,7 @@ impl TokenKeys {
             encoding: EncodingKey::from_secret(bytes),
             decoding: DecodingKey::from_secret(bytes),
             user_validation: validation(USER_AUDIENCE),
+            client_validation: validation(CLIENT_AUDIENCE),
             notice_key: derive_key(bytes, b"completion-notice-verification"),
         }
     }
@@ -141,6 +143,28 @@ impl TokenKeys {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
                 _ => TokenError::Invalid,
             })?;
+        let claims = data.claims;
+        if claims.iat > now.timestamp() + LEEWAY_SECONDS || claims.iat > claims.exp {
+            return Err(TokenError::Invalid);
+        }
+        Ok(claims)
+    }
+
+    /// Checks an API client's token with the same rules and the client audience.
+    pub fn verify_client_token(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<super::clients::ClientClaims, TokenError> {
+        let data = jsonwebtoken::decode::<super::clients::ClientClaims>(
+            token,
+            &self.decoding,
+            &self.client_validation,
+        )
+        .map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+            _ => TokenError::Invalid,
+        })?;
         let claims = data.claims;
         if claims.iat > now.timestamp() + LEEWAY_SECONDS || claims.iat > claims.exp {
             return Err(TokenError::Invalid);

@@ -76,3 +76,11 @@ pub fn disable(conn: &mut DbConnection, client_id: &str, now: NaiveDateTime) -> 
     .execute(conn)
     .map(|n| n == 1)
 }
+
+/// Notes when a client last obtained a token.
+pub fn touch(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(api_clients::table.find(id))
+        .set(api_clients::last_used_at.eq(now))
+        .execute(conn)
+        .map(drop)
+}

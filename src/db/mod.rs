@@ -16,6 +16,7 @@ pub mod search;
 pub mod stats;
 pub mod throttles;
 pub mod tokens;
+pub mod verifications;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

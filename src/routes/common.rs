@@ -25,6 +25,14 @@ pub fn actor(req: &HttpRequest, state: &AppState, kind: &'static str, id: Option
     }
 }
 
+/// Takes one request from the caller's address budget for the public endpoints (429 when it
+/// is spent).
+pub fn limit_address(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    let address = client_address::of_request(req, &state.config.trusted_proxies)
+        .map_or_else(|| "unknown".to_owned(), |a| a.to_string());
+    state.limits.per_address.check(&address).map(drop)
+}
+
 /// How long an `Idempotency-Key` answer is kept.
 pub const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
 

@@ -9,8 +9,10 @@ pub mod diagnoses;
 pub mod health;
 pub mod logo;
 pub mod me;
+pub mod oauth;
 pub mod public;
 pub mod reference;
+pub mod verifications;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -57,6 +59,10 @@ pub fn configure(config: &mut ServiceConfig) {
             .service(public::registry::search_registry)
             .service(public::stats::get_stats)
             .service(logo::issue_logo_token)
-            .service(logo::download_logo),
+            .service(logo::download_logo)
+            .service(oauth::token)
+            .service(verifications::verify_batch)
+            .service(verifications::verify)
+            .service(verifications::verification_log),
     );
 }

@@ -141,6 +141,11 @@ pub fn test_config(database: DatabaseUrl, dir: &std::path::Path) -> Config {
         trusted_proxies: Vec::new(),
         stats_cache_seconds: 0,
         logo_token_minutes: 10,
+        client_rate_per_minute: 60_000,
+        client_rate_burst: 10_000,
+        public_rate_per_minute: 60_000,
+        public_rate_burst: 10_000,
+        unknown_ids_per_minute: 10_000,
     }
 }
 
@@ -534,5 +539,44 @@ impl TestApp {
             200,
         )
         .await
+    }
+}
+
+impl TestApp {
+    /// A new API client with the verification scope: (client_id, client_secret).
+    pub async fn api_client(&self) -> (String, String) {
+        let created = self
+            .state
+            .db
+            .write(|conn| {
+                security_action::secretariat::create_client(
+                    conn,
+                    "補助金申請システム",
+                    &["declarations:verify".to_owned()],
+                    None,
+                    &security_action::db::audit::Actor::system(),
+                )
+            })
+            .await
+            .unwrap();
+        (created.client_id, created.client_secret)
+    }
+
+    /// An access token for an API client (form-encoded credentials).
+    pub async fn client_token(&self, client_id: &str, secret: &str) -> String {
+        let response = self
+            .client
+            .post(self.url("/v1/oauth/token"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "grant_type=client_credentials&client_id={client_id}&client_secret={secret}"
+            ))
+            .send()
+            .await
+            .unwrap();
+        json_with_status(response, 200).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 }

@@ -16,3 +16,4 @@ mod openapi;
 mod public;
 mod reference;
 mod secretariat;
+mod verification;

@@ -212,6 +212,7 @@ pub async fn disable_client(
         Some(operator.0.user_number.to_string()),
     );
     let client_id = path.into_inner();
+    let forget = client_id.clone();
     state
         .db
         .write(move |conn| {
@@ -236,5 +237,6 @@ pub async fn disable_client(
             Ok::<_, ApiError>(())
         })
         .await?;
+    state.clients.forget(&forget);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -45,6 +45,7 @@ pub async fn login(
     state: web::Data<AppState>,
     Json(input): Json<LoginInput>,
 ) -> Result<HttpResponse, ApiError> {
+    common::limit_address(&req, &state)?;
     let address = client_address::of_request(&req, &state.config.trusted_proxies)
         .map_or_else(|| "unknown".to_owned(), |a| a.to_string());
     let user_number: String = input.user_number.chars().take(32).collect();

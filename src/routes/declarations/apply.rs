@@ -273,6 +273,7 @@ pub async fn apply(
     state: web::Data<AppState>,
     body: DigestedJson<ApplicationInput>,
 ) -> Result<HttpResponse, ApiError> {
+    common::limit_address(&req, &state)?;
     let key = common::idempotency_key(&req)?;
     if let Some(key) = key.clone() {
         let digest = body.digest.clone();

@@ -150,9 +150,11 @@ pub struct NoticeVerification {
 #[get("/notice-verifications/{code}")]
 #[tracing::instrument(skip_all)]
 pub async fn verify_notice(
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    crate::routes::common::limit_address(&req, &state)?;
     let not_genuine = NoticeVerification {
         genuine: false,
         declaration_id: None,

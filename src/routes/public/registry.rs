@@ -76,10 +76,12 @@ fn jst_date(time: DateTime<Utc>) -> chrono::NaiveDate {
 #[get("/registry")]
 #[tracing::instrument(skip_all)]
 pub async fn search_registry(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     AcceptLanguage(language): AcceptLanguage,
     Query(query): Query<RegistryQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    common::limit_address(&req, &state)?;
     let limit = common::page_limit(query.limit)?;
     let before = common::decode_cursor(query.cursor.as_deref())?.unwrap_or(i64::MAX);
     let statuses = status_filter(

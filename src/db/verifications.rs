@@ -1,0 +1,114 @@
+//! The verification hot path's queries, and the record of who verified what.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{api_clients, declarations, declarers, verification_records};
+
+/// What a verification needs of a declaration: one indexed look-up by its public ID.
+#[derive(Debug, Clone, Queryable)]
+pub struct Lookup {
+    pub id: i64,
+    pub public_id: String,
+    pub status: String,
+    pub star_level: String,
+    pub declared_at: NaiveDateTime,
+    pub accepted_at: Option<NaiveDateTime>,
+    pub star_since: NaiveDateTime,
+    pub corporate_number: Option<String>,
+    pub organization_name: String,
+    pub organization_name_key: String,
+}
+
+type LookupColumns = (
+    declarations::id,
+    declarations::public_id,
+    declarations::status,
+    declarations::star_level,
+    declarations::declared_at,
+    declarations::accepted_at,
+    declarations::star_since,
+    declarations::corporate_number,
+    declarers::organization_name,
+    declarers::organization_name_key,
+);
+
+const LOOKUP: LookupColumns = (
+    declarations::id,
+    declarations::public_id,
+    declarations::status,
+    declarations::star_level,
+    declarations::declared_at,
+    declarations::accepted_at,
+    declarations::star_since,
+    declarations::corporate_number,
+    declarers::organization_name,
+    declarers::organization_name_key,
+);
+
+pub fn lookup(conn: &mut DbConnection, public_id: &str) -> QueryResult<Option<Lookup>> {
+    declarations::table
+        .inner_join(declarers::table)
+        .filter(declarations::public_id.eq(public_id))
+        .select(LOOKUP)
+        .first(conn)
+        .optional()
+}
+
+/// Many declarations in one query (a batch verification).
+pub fn lookup_many(conn: &mut DbConnection, public_ids: &[&str]) -> QueryResult<Vec<Lookup>> {
+    declarations::table
+        .inner_join(declarers::table)
+        .filter(declarations::public_id.eq_any(public_ids))
+        .select(LOOKUP)
+        .load(conn)
+}
+
+/// One verification, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerificationRecord {
+    pub api_client_id: i64,
+    pub declaration_id: Option<i64>,
+    pub requested_id: String,
+    pub result: &'static str,
+    pub verified_at: NaiveDateTime,
+}
+
+/// Writes records (the caller wraps them in one transaction).
+pub fn insert_records(conn: &mut DbConnection, records: &[VerificationRecord]) -> QueryResult<()> {
+    for r in records {
+        diesel::insert_into(verification_records::table)
+            .values((
+                verification_records::api_client_id.eq(r.api_client_id),
+                verification_records::declaration_id.eq(r.declaration_id),
+                verification_records::requested_id.eq(&r.requested_id),
+                verification_records::result.eq(r.result),
+                verification_records::verified_at.eq(r.verified_at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Who verified a declaration, newest first: (record ID, client name, time, result).
+pub fn log_page(
+    conn: &mut DbConnection,
+    declaration_id: i64,
+    before: i64,
+    limit: i64,
+) -> QueryResult<Vec<(i64, String, NaiveDateTime, String)>> {
+    verification_records::table
+        .inner_join(api_clients::table)
+        .filter(verification_records::declaration_id.eq(declaration_id))
+        .filter(verification_records::id.lt(before))
+        .order(verification_records::id.desc())
+        .limit(limit)
+        .select((
+            verification_records::id,
+            api_clients::name,
+            verification_records::verified_at,
+            verification_records::result,
+        ))
+        .load(conn)
+}

@@ -1,0 +1,494 @@
+//! Verification for subsidy portals and partner companies: is this declaration ID real, live,
+//! and this applicant's? One at a time, or up to 1,000 in a batch. The hot path: one indexed
+//! look-up (or one `IN` query for a batch), no contact data in any answer, and the record of
+//! who verified what written off the request path.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, HttpResponseBuilder, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::declarations::{load_owned, star_of, status_of};
+use crate::auth::clients::ApiCaller;
+use crate::auth::extract::Declarer;
+use crate::db::verifications::{self, Lookup, VerificationRecord};
+use crate::db::{self, DbError};
+use crate::domain::corporate_number::CorporateNumber;
+use crate::domain::declaration::{Star, Status};
+use crate::domain::identifiers::{DeclarationId, IdentifierError};
+use crate::domain::name::name_key;
+use crate::domain::validation::Violation;
+use crate::error::{ApiError, Message};
+use crate::extract::{Json, Query};
+use crate::rate_limit::Allowance;
+use crate::routes::common;
+use crate::routes::diagnoses::PageQuery;
+use crate::state::AppState;
+
+/// The scope every verification needs.
+pub const SCOPE: &str = "declarations:verify";
+
+/// What to check besides the ID.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct VerificationQuery {
+    /// The applicant's 法人番号 (13 digits): `corporate_number_matches` says whether it is the
+    /// declaration's.
+    pub corporate_number: Option<String>,
+    /// The applicant's organisation name: `organization_name_matches` says whether it is the
+    /// declaration's, insensitive to width, kana, spaces and legal-form abbreviations.
+    pub organization_name: Option<String>,
+}
+
+/// The answer about one declaration.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "declaration_id": "407731820954", "valid": true, "status": "accepted", "star": "two_star",
+    "organization_name": "株式会社サンプル", "declared_at": "2026-11-22T03:04:05Z",
+    "accepted_at": "2026-11-25T01:00:00Z", "star_since": "2026-11-22T03:04:05Z",
+    "corporate_number_matches": true, "organization_name_matches": true
+}))]
+pub struct Verification {
+    pub declaration_id: String,
+    /// True while the declaration is declared or accepted; false once withdrawn or revoked.
+    pub valid: bool,
+    pub status: Status,
+    pub star: Star,
+    pub organization_name: String,
+    pub declared_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    /// Since when the current star holds.
+    pub star_since: DateTime<Utc>,
+    /// Null when no corporate number was given.
+    pub corporate_number_matches: Option<bool>,
+    /// Null when no organisation name was given.
+    pub organization_name_matches: Option<bool>,
+}
+
+/// Why one ID could not be verified.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ItemError {
+    /// `invalid_format` (not 12 digits, not led by 4, or a wrong check digit — a typo),
+    /// `not_found` (well-formed but unknown), or `invalid_corporate_number`.
+    pub code: String,
+    pub message: String,
+}
+
+/// One result of a batch: a verification, or an error for that item.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum BatchResult {
+    Verified(Verification),
+    Failed {
+        declaration_id: String,
+        error: ItemError,
+    },
+}
+
+fn invalid_format(field: &str, error: IdentifierError) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_format",
+        Message::new(
+            "自己宣言IDの形式が正しくありません(入力誤りの可能性があります)",
+            "The declaration ID is malformed (probably a typo).",
+        ),
+    )
+    .with_errors(vec![Violation::new(
+        field,
+        error.code(),
+        "自己宣言IDは4で始まる12桁の数字です。入力誤りがないか確認してください",
+        format!("a declaration ID is 12 digits starting with 4; this one {error}"),
+    )])
+}
+
+fn check_corporate_number(field: &str, value: Option<&str>) -> Result<Option<String>, Violation> {
+    match value {
+        None => Ok(None),
+        Some(v) => CorporateNumber::parse(v)
+            .map(|c| Some(c.as_str().to_owned()))
+            .map_err(|e| {
+                Violation::new(
+                    field,
+                    e.code(),
+                    "法人番号は13桁の数字です(チェックディジット付き)",
+                    e.to_string(),
+                )
+            }),
+    }
+}
+
+fn check_name(field: &str, value: Option<&str>) -> Result<Option<String>, Violation> {
+    match value {
+        Some(v) if v.chars().count() > 200 => Err(Violation::new(
+            field,
+            "too_long",
+            "200文字以内で指定してください",
+            "at most 200 characters",
+        )),
+        Some(v) => Ok(Some(name_key(v))),
+        None => Ok(None),
+    }
+}
+
+fn verification(
+    found: &Lookup,
+    corporate_number: Option<&str>,
+    name: Option<&str>,
+) -> Result<Verification, ApiError> {
+    let status = Status::from_code(&found.status)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("unknown status")))?;
+    let star = Star::from_code(&found.star_level)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("unknown star")))?;
+    Ok(Verification {
+        declaration_id: found.public_id.clone(),
+        valid: status.is_live(),
+        status,
+        star,
+        organization_name: found.organization_name.clone(),
+        declared_at: db::utc(found.declared_at),
+        accepted_at: found.accepted_at.map(db::utc),
+        star_since: db::utc(found.star_since),
+        corporate_number_matches: corporate_number
+            .map(|c| found.corporate_number.as_deref() == Some(c)),
+        organization_name_matches: name
+            .map(|key| !key.is_empty() && key == found.organization_name_key),
+    })
+}
+
+fn record(
+    state: &AppState,
+    caller: &ApiCaller,
+    requested: &str,
+    found: Option<&Lookup>,
+    result: &'static str,
+) {
+    state.verifications.record(VerificationRecord {
+        api_client_id: caller.client.row_id,
+        declaration_id: found.map(|f| f.id),
+        requested_id: requested.to_owned(),
+        result,
+        verified_at: db::now(),
+    });
+}
+
+fn with_allowance(mut response: HttpResponseBuilder, allowance: Allowance) -> HttpResponseBuilder {
+    for header in allowance.headers() {
+        response.insert_header(header);
+    }
+    response
+}
+
+/// Counts unknown IDs against the client's budget: a client probing random IDs is slowed
+/// down (429) and logged.
+fn note_unknown(state: &AppState, caller: &ApiCaller, count: u32) -> Result<(), ApiError> {
+    state.limits.unknown_ids.check_n(&caller.client.client_id, count).inspect_err(|_| {
+        tracing::warn!(client_id = %caller.client.client_id, "many unknown declaration IDs: probing slowed down");
+    })
+}
+
+/// Verifies one declaration ID. Its format and check digit are checked before any database
+/// access (422 `invalid_format`); an unknown well-formed ID is 404 `not_found`. The answer says
+/// whether the declaration is valid now, its status, star and dates, and whether the given
+/// corporate number and organisation name are the declaration's. Needs the scope
+/// `declarations:verify`.
+#[utoipa::path(
+    tag = "verification",
+    security(("client_credentials" = ["declarations:verify"])),
+    params(("declaration_id" = String, Path, description = "自己宣言ID, 12 digits"), VerificationQuery),
+    responses(
+        (status = 200, description = "The declaration", body = Verification,
+         headers(("RateLimit-Limit" = u32), ("RateLimit-Remaining" = u32))),
+        (status = 404, description = "A well-formed ID that does not exist", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "The client's rate limit or its budget of unknown IDs is spent; see Retry-After", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[get("/verifications/{declaration_id}")]
+#[tracing::instrument(skip_all)]
+pub async fn verify(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<String>,
+    Query(query): Query<VerificationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(SCOPE)?;
+    let allowance = state.limits.per_client.check(&caller.client.client_id)?;
+    let requested = path.into_inner();
+    let id = DeclarationId::parse(&requested).map_err(|e| invalid_format("declaration_id", e))?;
+    let mut violations = Vec::new();
+    let corporate_number =
+        check_corporate_number("corporate_number", query.corporate_number.as_deref())
+            .map_err(|v| violations.push(v))
+            .ok()
+            .flatten();
+    let name = check_name("organization_name", query.organization_name.as_deref())
+        .map_err(|v| violations.push(v))
+        .ok()
+        .flatten();
+    if !violations.is_empty() {
+        return Err(ApiError::validation(violations));
+    }
+    let found = state
+        .db
+        .read(move |conn| Ok::<_, DbError>(verifications::lookup(conn, id.as_str())?))
+        .await?;
+    let Some(found) = found else {
+        record(&state, &caller, &requested, None, "not_found");
+        note_unknown(&state, &caller, 1)?;
+        return Err(ApiError::not_found(Message::new(
+            "この自己宣言IDは登録されていません",
+            "No declaration has this ID.",
+        )));
+    };
+    let answer = verification(&found, corporate_number.as_deref(), name.as_deref())?;
+    record(
+        &state,
+        &caller,
+        &requested,
+        Some(&found),
+        if answer.valid { "valid" } else { "invalid" },
+    );
+    Ok(with_allowance(HttpResponse::Ok(), allowance).json(answer))
+}
+
+/// One item of a batch.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchItem {
+    pub declaration_id: String,
+    #[serde(default)]
+    pub corporate_number: Option<String>,
+    #[serde(default)]
+    pub organization_name: Option<String>,
+}
+
+/// Up to 1,000 declarations to verify.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"items": [
+    {"declaration_id": "407731820954", "corporate_number": "7000012050002", "organization_name": "(株)サンプル"},
+    {"declaration_id": "407731820955"}
+]}))]
+pub struct BatchInput {
+    #[schema(min_items = 1, max_items = 1000)]
+    pub items: Vec<BatchItem>,
+}
+
+/// The results, in the order of the items.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BatchOutput {
+    pub results: Vec<BatchResult>,
+}
+
+/// The largest batch.
+pub const MAX_BATCH: usize = 1000;
+
+/// Verifies up to 1,000 declarations in one call, answered in order: per item a verification
+/// or an error (`invalid_format`, `not_found`, `invalid_corporate_number`). Resolved with one
+/// query whatever the number of items.
+#[utoipa::path(
+    tag = "verification",
+    security(("client_credentials" = ["declarations:verify"])),
+    request_body = BatchInput,
+    responses(
+        (status = 200, description = "One result per item, in order", body = BatchOutput),
+        (status = 429, description = "Rate limited; see Retry-After", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[post("/verifications/batch")]
+#[tracing::instrument(skip_all, fields(items))]
+pub async fn verify_batch(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    Json(input): Json<BatchInput>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(SCOPE)?;
+    let allowance = state.limits.per_client.check(&caller.client.client_id)?;
+    tracing::Span::current().record("items", input.items.len());
+    if input.items.is_empty() || input.items.len() > MAX_BATCH {
+        return Err(ApiError::invalid_field(Violation::new(
+            "items",
+            if input.items.is_empty() {
+                "required"
+            } else {
+                "too_many_items"
+            },
+            "1〜1000件を指定してください",
+            "give 1 to 1,000 items",
+        )));
+    }
+    enum Plan {
+        Lookup(String, Option<String>, Option<String>),
+        Failed(ItemError),
+    }
+    let mut violations = Vec::new();
+    let plans: Vec<(String, Plan)> = input
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let plan = match DeclarationId::parse(&item.declaration_id) {
+                Err(e) => Plan::Failed(ItemError {
+                    code: "invalid_format".into(),
+                    message: format!("a declaration ID is 12 digits starting with 4; this one {e}"),
+                }),
+                Ok(id) => match check_corporate_number(
+                    "corporate_number",
+                    item.corporate_number.as_deref(),
+                ) {
+                    Err(v) => Plan::Failed(ItemError {
+                        code: "invalid_corporate_number".into(),
+                        message: v.message(crate::domain::language::Language::En).to_owned(),
+                    }),
+                    Ok(number) => {
+                        match check_name("organization_name", item.organization_name.as_deref()) {
+                            Ok(name) => Plan::Lookup(id.as_str().to_owned(), number, name),
+                            Err(v) => {
+                                violations.push(v.under(&format!("items[{i}]")));
+                                Plan::Failed(ItemError {
+                                    code: "invalid_name".into(),
+                                    message: String::new(),
+                                })
+                            }
+                        }
+                    }
+                },
+            };
+            (item.declaration_id.clone(), plan)
+        })
+        .collect();
+    if !violations.is_empty() {
+        return Err(ApiError::validation(violations));
+    }
+    let mut ids: Vec<String> = plans
+        .iter()
+        .filter_map(|(_, p)| match p {
+            Plan::Lookup(id, _, _) => Some(id.clone()),
+            Plan::Failed(_) => None,
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let found: HashMap<String, Lookup> = state
+        .db
+        .read(move |conn| {
+            let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+            Ok::<_, DbError>(verifications::lookup_many(conn, &refs)?)
+        })
+        .await?
+        .into_iter()
+        .map(|l| (l.public_id.clone(), l))
+        .collect();
+    let mut unknown = 0u32;
+    let mut results = Vec::with_capacity(plans.len());
+    for (requested, plan) in plans {
+        let result = match plan {
+            Plan::Failed(error) => BatchResult::Failed {
+                declaration_id: requested,
+                error,
+            },
+            Plan::Lookup(id, number, name) => match found.get(&id) {
+                None => {
+                    unknown += 1;
+                    record(&state, &caller, &requested, None, "not_found");
+                    BatchResult::Failed {
+                        declaration_id: requested,
+                        error: ItemError {
+                            code: "not_found".into(),
+                            message: "No declaration has this ID.".into(),
+                        },
+                    }
+                }
+                Some(lookup) => {
+                    let answer = verification(lookup, number.as_deref(), name.as_deref())?;
+                    record(
+                        &state,
+                        &caller,
+                        &requested,
+                        Some(lookup),
+                        if answer.valid { "valid" } else { "invalid" },
+                    );
+                    BatchResult::Verified(answer)
+                }
+            },
+        };
+        results.push(result);
+    }
+    note_unknown(&state, &caller, unknown)?;
+    Ok(with_allowance(HttpResponse::Ok(), allowance).json(BatchOutput { results }))
+}
+
+/// Who verified a declaration.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerificationLogEntry {
+    /// The API client's name (a subsidy portal or partner company).
+    pub verifier: String,
+    pub verified_at: DateTime<Utc>,
+    /// `valid` or `invalid` (the declaration's validity at that time).
+    pub result: String,
+}
+
+/// A page of the verification log.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerificationLogPage {
+    pub items: Vec<VerificationLogEntry>,
+    pub next_cursor: Option<String>,
+}
+
+/// Which API clients verified this declaration, and when, newest first (the owner only).
+/// Records are written in batches a fraction of a second after each verification.
+#[utoipa::path(
+    tag = "declarations",
+    security(("bearer" = [])),
+    params(("declaration_id" = String, Path, description = "自己宣言ID"), PageQuery),
+    responses(
+        (status = 200, description = "A page of the log", body = VerificationLogPage),
+        (status = 404, description = "No such declaration of yours", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[get("/declarations/{declaration_id}/verification-log")]
+#[tracing::instrument(skip_all)]
+pub async fn verification_log(
+    state: web::Data<AppState>,
+    Declarer(user): Declarer,
+    path: web::Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = common::page_limit(query.limit)?;
+    let before = common::decode_cursor(query.cursor.as_deref())?.unwrap_or(i64::MAX);
+    let rows = state
+        .db
+        .read(move |conn| {
+            let (_, _, declaration) = load_owned(conn, &user, &path)?;
+            let _ = (status_of(&declaration)?, star_of(&declaration)?);
+            Ok::<_, ApiError>(verifications::log_page(
+                conn,
+                declaration.id,
+                before,
+                limit + 1,
+            )?)
+        })
+        .await?;
+    let more = rows.len() as i64 > limit;
+    let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
+    let next_cursor = if more {
+        rows.last().map(|r| common::encode_cursor(r.0))
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(VerificationLogPage {
+        items: rows
+            .into_iter()
+            .map(|(_, verifier, at, result)| VerificationLogEntry {
+                verifier,
+                verified_at: db::utc(at),
+                result,
+            })
+            .collect(),
+        next_cursor,
+    }))
+}

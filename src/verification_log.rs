@@ -1,0 +1,95 @@
+//! Recording verifications off the hot path: handlers hand records to an in-memory queue, and
+//! one task writes them in batches (one transaction per batch, at most every 200 ms or 500
+//! records). The queue is flushed when the server stops gracefully. A crash (SIGKILL, power
+//! loss) loses the records still queued: at most the last fraction of a second's worth.
+
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::db::verifications::{self, VerificationRecord};
+use crate::db::{Db, DbError};
+
+enum Message {
+    Record(VerificationRecord),
+    Flush(oneshot::Sender<()>),
+}
+
+/// The handle handlers use; cheap to clone.
+#[derive(Clone)]
+pub struct VerificationRecorder {
+    sender: mpsc::UnboundedSender<Message>,
+}
+
+const BATCH: usize = 500;
+const LINGER: Duration = Duration::from_millis(200);
+
+impl VerificationRecorder {
+    /// Starts the writer task on the current runtime.
+    pub fn start(db: Db) -> Self {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        tokio::spawn(write_batches(db, receiver));
+        Self { sender }
+    }
+
+    /// Queues a record; never waits.
+    pub fn record(&self, record: VerificationRecord) {
+        if self.sender.send(Message::Record(record)).is_err() {
+            tracing::warn!("the verification recorder has stopped; a record was not kept");
+        }
+    }
+
+    /// Writes everything queued so far, and waits until it is written.
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.sender.send(Message::Flush(done)).is_ok() {
+            let _ = wait.await;
+        }
+    }
+}
+
+async fn write_batches(db: Db, mut receiver: mpsc::UnboundedReceiver<Message>) {
+    while let Some(first) = receiver.recv().await {
+        let mut batch = Vec::new();
+        let mut flushes = Vec::new();
+        match first {
+            Message::Record(r) => batch.push(r),
+            Message::Flush(done) => flushes.push(done),
+        }
+        let deadline = tokio::time::Instant::now() + LINGER;
+        while batch.len() < BATCH && flushes.is_empty() {
+            match tokio::time::timeout_at(deadline, receiver.recv()).await {
+                Ok(Some(Message::Record(r))) => batch.push(r),
+                Ok(Some(Message::Flush(done))) => flushes.push(done),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        // Whatever else is already queued goes in too.
+        while let Ok(message) = receiver.try_recv() {
+            match message {
+                Message::Record(r) => batch.push(r),
+                Message::Flush(done) => flushes.push(done),
+            }
+        }
+        if !batch.is_empty() {
+            let db = db.clone();
+            let count = batch.len();
+            let written = tokio::task::spawn_blocking(move || {
+                db.write_blocking(|conn| {
+                    verifications::insert_records(conn, &batch).map_err(DbError::from)
+                })
+            })
+            .await;
+            match written {
+                Ok(Ok(())) => tracing::debug!(count, "verification records written"),
+                Ok(Err(error)) => {
+                    tracing::error!(count, %error, "verification records could not be written")
+                }
+                Err(error) => tracing::error!(count, %error, "the verification writer failed"),
+            }
+        }
+        for done in flushes {
+            let _ = done.send(());
+        }
+    }
+}
