@@ -1295,3 +1295,60 @@ mod profile_tmp {
         println!("render: {:?} {} MB", t.elapsed(), total / 1_000_000);
     }
 }
+#[cfg(test)]
+mod profile_tmp2 {
+    use super::*;
+    #[test]
+    #[ignore]
+    fn profile_sqlite() {
+        let until = chrono::NaiveDate::from_ymd_opt(2026, 11, 1)
+            .unwrap()
+            .and_time(NaiveTime::MIN);
+        for pragma in [
+            "",
+            "PRAGMA cache_size = -65536;",
+            "PRAGMA cache_size = -262144;",
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let db = Db::connect(
+                &crate::config::DatabaseUrl::Sqlite(dir.path().join("p.db")),
+                2,
+            )
+            .unwrap();
+            db.run_migrations().unwrap();
+            let mut generator = Generator::new(1, until).unwrap();
+            let mut taken = Taken::default();
+            let mut ids = Ids::default();
+            let (mut gen_t, mut exec_t) = (Duration::ZERO, Duration::ZERO);
+            let all = Instant::now();
+            for _ in 0..40 {
+                db.write_blocking(|conn| {
+                    if !pragma.is_empty() {
+                        conn.batch_execute(pragma)?;
+                    }
+                    let t = Instant::now();
+                    let mut sql = Sql::new(false, ids);
+                    for _ in 0..5000 {
+                        let p = generator.plan(&mut taken)?;
+                        sql.add(
+                            &p,
+                            "$argon2id$v=19$m=19456,t=2,p=1$c2VlZC10ZXN0$q7vZ0SUHXfE5jrXjl0U8Bg",
+                        )?;
+                    }
+                    ids = sql.ids;
+                    let text = sql.finish();
+                    gen_t += t.elapsed();
+                    let t = Instant::now();
+                    conn.batch_execute(&text)?;
+                    exec_t += t.elapsed();
+                    Ok::<_, anyhow::Error>(())
+                })
+                .unwrap();
+            }
+            println!(
+                "{pragma:?}: generate {gen_t:?}, execute {exec_t:?}, all {:?}",
+                all.elapsed()
+            );
+        }
+    }
+}

@@ -37,7 +37,9 @@ impl Violation {
     /// The same violation under a parent path (`policy_disclosure` + `url` →
     /// `policy_disclosure.url`).
     pub fn under(mut self, parent: &str) -> Self {
-        self.field = if self.field.is_empty() {
+        self.field = if parent.is_empty() {
+            self.field
+        } else if self.field.is_empty() {
             parent.to_owned()
         } else if self.field.starts_with('[') {
             format!("{parent}{}", self.field)

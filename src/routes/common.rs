@@ -145,6 +145,25 @@ pub fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
     }
 }
 
+/// One page from rows fetched with `limit + 1`: the first `limit` rows, and the cursor after
+/// the last of them when there were more.
+pub fn paginate<T>(
+    rows: Vec<T>,
+    limit: i64,
+    id_of: impl Fn(&T) -> i64,
+) -> (Vec<T>, Option<String>) {
+    let limit = usize::try_from(limit).unwrap_or(0);
+    let more = rows.len() > limit;
+    let mut rows = rows;
+    rows.truncate(limit);
+    let next = if more {
+        rows.last().map(|r| encode_cursor(id_of(r)))
+    } else {
+        None
+    };
+    (rows, next)
+}
+
 /// An opaque cursor for keyset pagination over descending IDs.
 pub fn encode_cursor(id: i64) -> String {
     data_encoding::BASE64URL_NOPAD.encode(format!("v1:{id}").as_bytes())

@@ -194,13 +194,7 @@ pub async fn list_diagnoses(
             Ok::<_, ApiError>(diagnoses::page(conn, declarer.id, before, limit + 1)?)
         })
         .await?;
-    let more = rows.len() as i64 > limit;
-    let items: Vec<_> = rows.into_iter().take(limit as usize).collect();
-    let next_cursor = if more {
-        items.last().map(|d| common::encode_cursor(d.id))
-    } else {
-        None
-    };
+    let (items, next_cursor) = common::paginate(rows, limit, |d| d.id);
     Ok(HttpResponse::Ok().json(DiagnosisPage {
         items: items
             .into_iter()

@@ -207,16 +207,7 @@ pub async fn patch_organization(
             })?;
             let before = serde_json::to_value(&current).unwrap_or_default();
             let merged = patch.apply(current);
-            let row = merged.validate("").map_err(|vs| {
-                ApiError::validation(
-                    vs.into_iter()
-                        .map(|mut v| {
-                            v.field = v.field.trim_start_matches('.').to_owned();
-                            v
-                        })
-                        .collect(),
-                )
-            })?;
+            let row = merged.validate("").map_err(ApiError::validation)?;
             let now = db::now();
             if let Some(declaration) = &declaration
                 && declaration.corporate_number != row.corporate_number

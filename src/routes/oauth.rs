@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use crate::auth::client_address;
 use crate::auth::clients::ClientClaims;
 use crate::auth::throttle::{self, Limit};
-use crate::auth::tokens::{ACCESS_TOKEN_SECONDS, token_digest};
+use crate::auth::tokens::{ACCESS_TOKEN_SECONDS, constant_time_eq, token_digest};
 use crate::db::{self, DbError, api_clients, audit};
 use crate::error::{ApiError, Message};
 use crate::routes::common;
@@ -305,8 +305,4 @@ pub async fn token(
             expires_in: ACCESS_TOKEN_SECONDS,
             scope,
         }))
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -473,13 +473,7 @@ pub async fn verification_log(
             )?)
         })
         .await?;
-    let more = rows.len() as i64 > limit;
-    let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
-    let next_cursor = if more {
-        rows.last().map(|r| common::encode_cursor(r.0))
-    } else {
-        None
-    };
+    let (rows, next_cursor) = common::paginate(rows, limit, |r| r.0);
     Ok(HttpResponse::Ok().json(VerificationLogPage {
         items: rows
             .into_iter()

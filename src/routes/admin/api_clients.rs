@@ -174,13 +174,7 @@ pub async fn list_clients(
         .db
         .read(move |conn| Ok::<_, DbError>(api_clients::page(conn, before, limit + 1)?))
         .await?;
-    let more = rows.len() as i64 > limit;
-    let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
-    let next_cursor = if more {
-        rows.last().map(|c| common::encode_cursor(c.id))
-    } else {
-        None
-    };
+    let (rows, next_cursor) = common::paginate(rows, limit, |c| c.id);
     Ok(HttpResponse::Ok().json(ClientPage {
         items: rows.into_iter().map(Into::into).collect(),
         next_cursor,

@@ -106,13 +106,7 @@ pub async fn list_audit_events(
             })
         })
         .await?;
-    let more = rows.len() as i64 > limit;
-    let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
-    let next_cursor = if more {
-        rows.last().map(|e| common::encode_cursor(e.id))
-    } else {
-        None
-    };
+    let (rows, next_cursor) = common::paginate(rows, limit, |e| e.id);
     let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
     Ok(HttpResponse::Ok().json(AuditPage {
         items: rows
@@ -200,13 +194,7 @@ pub async fn list_outbox(
         .db
         .read(move |conn| Ok::<_, DbError>(outbox::page(conn, &statuses, before, limit + 1)?))
         .await?;
-    let more = rows.len() as i64 > limit;
-    let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
-    let next_cursor = if more {
-        rows.last().map(|m| common::encode_cursor(m.id))
-    } else {
-        None
-    };
+    let (rows, next_cursor) = common::paginate(rows, limit, |m| m.id);
     Ok(HttpResponse::Ok().json(OutboxPage {
         items: rows
             .into_iter()

@@ -61,16 +61,7 @@ pub async fn put_contact(
     path: web::Path<String>,
     Json(input): Json<ContactInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let contact = input.validate("").map_err(|vs| {
-        ApiError::validation(
-            vs.into_iter()
-                .map(|mut v| {
-                    v.field = v.field.trim_start_matches('.').to_owned();
-                    v
-                })
-                .collect(),
-        )
-    })?;
+    let contact = input.validate("").map_err(ApiError::validation)?;
     let actor = common::actor(&req, &state, "declarer", Some(user.user_number.to_string()));
     let view = state
         .db
@@ -154,16 +145,7 @@ pub async fn put_policy_disclosure(
     path: web::Path<String>,
     Json(input): Json<PolicyDisclosureInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let disclosure = input.validate("").map_err(|vs| {
-        ApiError::validation(
-            vs.into_iter()
-                .map(|mut v| {
-                    v.field = v.field.trim_start_matches('.').to_owned();
-                    v
-                })
-                .collect(),
-        )
-    })?;
+    let disclosure = input.validate("").map_err(ApiError::validation)?;
     let actor = common::actor(&req, &state, "declarer", Some(user.user_number.to_string()));
     let view = state
         .db

@@ -128,13 +128,7 @@ pub async fn search_registry(
             })
         })
         .await?;
-    let more = rows.len() as i64 > limit;
-    let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
-    let next_cursor = if more {
-        rows.last().map(|(d, _)| common::encode_cursor(d.id))
-    } else {
-        None
-    };
+    let (rows, next_cursor) = common::paginate(rows, limit, |(d, _)| d.id);
     Ok(HttpResponse::Ok().json(RegistryPage {
         items: rows
             .into_iter()
