@@ -5,6 +5,7 @@ COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY migrations ./migrations
 COPY openapi ./openapi
+COPY assets ./assets
 RUN cargo build --release --locked --bin security-action
 
 # Run: a small Debian with the binary, as an unprivileged user.

@@ -126,7 +126,7 @@ pub async fn get_stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiEr
                 .read(|conn| {
                     let by_star = stats::live_by_star(conn)?;
                     Ok::<_, DbError>(Stats {
-                        generated_at: Utc::now(),
+                        generated_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 0),
                         live_declarations: by_star.iter().map(|(_, n)| n).sum(),
                         by_star: by_star.into_iter().collect(),
                         by_status: stats::by_status(conn)?.into_iter().collect(),
