@@ -197,3 +197,123 @@ fn serve_on_port_zero_logs_its_address_and_stops_gracefully_on_sigterm() {
     assert!(exit.success(), "exit {exit:?}; log: {rest:?}");
     assert!(rest.iter().any(|l| l.contains("\"stopped\"")), "{rest:?}");
 }
+
+/// The secretariat's commands, on either backend: operator, client, accept, revoke, seed.
+fn admin_commands_work_on(database_url: &str, dir: &std::path::Path) {
+    let run_with = |args: &[&str]| {
+        run(binary()
+            .current_dir(dir)
+            .env("DATABASE_URL", database_url)
+            .env("ARGON2_MEMORY_KIB", "64")
+            .env("ARGON2_ITERATIONS", "1")
+            .args(args))
+    };
+
+    let (code, stdout, stderr) = run_with(&["admin", "create-operator", "--name", "事務局 一郎"]);
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("user_number: ") && l.len() == "user_number: ".len() + 12),
+        "{stdout}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("password: ") && l.len() >= "password: ".len() + 20),
+        "{stdout}"
+    );
+
+    let (code, stdout, stderr) = run_with(&[
+        "admin",
+        "create-client",
+        "--name",
+        "portal",
+        "--scope",
+        "declarations:verify",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let client: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(client["client_id"].as_str().unwrap().starts_with("sa_"));
+    assert!(client["client_secret"].as_str().unwrap().len() >= 43);
+    let (code, _, stderr) = run_with(&[
+        "admin",
+        "create-client",
+        "--name",
+        "portal",
+        "--scope",
+        "everything",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("scopes[0]"), "{stderr}");
+
+    let (code, _, stderr) = run_with(&["seed", "--declarations", "30"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("seeded 30 declarations"), "{stderr}");
+
+    use diesel::prelude::*;
+    let declared: Vec<String> = {
+        let mut conn = match database_url.strip_prefix("sqlite://") {
+            Some(path) => security_action::db::DbConnection::Sqlite(
+                diesel::SqliteConnection::establish(&dir.join(path).to_string_lossy()).unwrap(),
+            ),
+            None => security_action::db::DbConnection::Postgres(
+                diesel::PgConnection::establish(database_url).unwrap(),
+            ),
+        };
+        use security_action::db::schema::declarations::dsl::*;
+        declarations
+            .filter(status.eq("declared"))
+            .select(public_id)
+            .limit(1)
+            .load(&mut conn)
+            .unwrap()
+    };
+    let id = declared
+        .first()
+        .expect("a seeded declaration that is declared");
+    let (code, stdout, stderr) = run_with(&["admin", "accept", id]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("status: accepted"), "{stdout}");
+    let (code, _, stderr) = run_with(&["admin", "accept", id]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("transition_not_allowed"), "{stderr}");
+    let (code, stdout, stderr) = run_with(&[
+        "admin",
+        "revoke",
+        id,
+        "--reason",
+        "misleading_claims",
+        "--note",
+        "認定と表示",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&stdout).unwrap()["status"],
+        "revoked"
+    );
+    let (code, _, stderr) = run_with(&["admin", "revoke", id, "--reason", "dislike"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("false_declaration"), "{stderr}");
+    let (code, _, stderr) = run_with(&["admin", "accept", "400000000002"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("not_found"), "{stderr}");
+}
+
+#[test]
+fn the_admin_commands_work_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    admin_commands_work_on("sqlite://data/cli.db", dir.path());
+}
+
+#[test]
+fn the_admin_commands_work_on_postgres() {
+    let Some(database) = PostgresDatabase::create() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    admin_commands_work_on(&database.url, dir.path());
+}
