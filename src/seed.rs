@@ -36,7 +36,8 @@
 //! - **Purposes** (at least one): subsidy application ≈ 75 %, improving security ≈ 25 %,
 //!   customers' trust ≈ 17 %, a business partner's request ≈ 8 %, other ≈ 3 % (the 2024 survey).
 //! - **Two stars**: 25 answers drawn around a per-declarer maturity (mostly `implemented`, the
-//!   rest partially / not / unknown), scored with [`score`]; disclosed on the company website
+//!   rest partially / not / unknown; totals average about 80, a few percent below 50), scored
+//!   with [`score`]; disclosed on the company website
 //!   (an https URL under the declarer's `example.co.jp`-style host), in the company profile, a
 //!   pamphlet, or otherwise (with a description).
 //! - **Contact data** only under reserved names: web sites and e-mail addresses under
@@ -44,28 +45,33 @@
 //!   with 0, which is never assigned.
 //!
 //! # How it is written
-//! In transactions of [`BATCH`] declarations, as multi-row `INSERT` statements built as SQL text
-//! with explicit ids following each table's `MAX(id)` read in the transaction. On PostgreSQL the
-//! written tables are locked against concurrent writers for the transaction (readers are not
-//! blocked), rows go in with `OVERRIDING SYSTEM VALUE`, and each identity sequence is moved to the
-//! new maximum before commit. User numbers, declaration IDs, corporate numbers and diagnosis IDs
-//! already in the database are loaded first and never drawn again, so no seeded corporation can
-//! share a live declaration with an existing one. A failed batch rolls back alone; earlier ones
-//! stay.
+//! In transactions of 5,000 declarations ([`Db::write_blocking`], so SQLite's single-writer lock
+//! is honoured), as multi-row `INSERT` statements of up to 1,000 rows built as SQL text, with
+//! explicit ids following each table's `MAX(id)` read in the transaction. One thread draws the
+//! next batch while the caller's thread writes the last. On PostgreSQL the written tables are
+//! locked against concurrent writers for the transaction (readers are not blocked), rows go in
+//! with `OVERRIDING SYSTEM VALUE`, each identity sequence is moved to the new maximum before
+//! commit, and commits do not wait for the WAL flush (`synchronous_commit = off` for the
+//! transaction: a crash may lose the last batches, never corrupt). User numbers, declaration
+//! IDs, corporate numbers and diagnosis IDs already in the database are loaded first and never
+//! drawn again, so no seeded corporation can share a live declaration with an existing one. A
+//! failed batch rolls back alone; the earlier ones stay. On SQLite, another *process* writing at
+//! the same time can make a batch fail as busy: seed a quiet database.
 //!
 //! # Determinism
-//! Everything is drawn from one ChaCha generator seeded with `seed`: on the same day (dates end at
-//! the start of the current UTC day) and the same starting database, the same seed writes the same
-//! rows. Numbers already taken are redrawn, so seeding twice with one seed adds new rows.
+//! Everything is drawn from one `rand` `StdRng` (ChaCha12) seeded with `seed`: on the same day
+//! (dates end at the start of the current UTC day) and the same starting database, the same seed
+//! writes the same rows. Numbers already taken are redrawn, so seeding twice with one seed adds
+//! new rows.
 
 mod names;
 
 use std::collections::HashSet;
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use chrono::{NaiveDateTime, NaiveTime, TimeDelta};
+use chrono::{Datelike as _, NaiveDateTime, NaiveTime, TimeDelta, Timelike as _};
 use diesel::connection::SimpleConnection as _;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
@@ -99,7 +105,7 @@ pub struct SeedReport {
 }
 
 /// Declarations per transaction.
-pub const BATCH: u64 = 5_000;
+const BATCH: u64 = 5_000;
 
 /// Rows per `INSERT` statement.
 const ROWS_PER_STATEMENT: usize = 1_000;
@@ -146,14 +152,31 @@ fn seed_until(
     let mut taken = Taken::load(&mut *db.pool().get()?).context("reading the numbers in use")?;
     let mut generator = Generator::new(seed, until)?;
     let (mut declarations, mut two_star) = (0, 0);
-    while declarations < count {
-        let size = (count - declarations).min(BATCH);
-        two_star += db.write_blocking(|conn| {
-            write_batch(conn, &mut generator, &mut taken, size, password_hash)
-        })?;
-        declarations += size;
-        bar.inc(size);
-    }
+    // One thread draws the next batch while this one writes the last: a pipeline of two.
+    let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut left = count;
+            while left > 0 {
+                let size = left.min(BATCH);
+                let plans: anyhow::Result<Vec<Plan>> =
+                    (0..size).map(|_| generator.plan(&mut taken)).collect();
+                let failed = plans.is_err();
+                // A closed channel means the writer gave up: stop drawing.
+                if sender.send(plans).is_err() || failed {
+                    return;
+                }
+                left -= size;
+            }
+        });
+        for plans in receiver {
+            let plans = plans?;
+            two_star += db.write_blocking(|conn| write_batch(conn, &plans, password_hash))?;
+            declarations += plans.len() as u64;
+            bar.inc(plans.len() as u64);
+        }
+        anyhow::Ok(())
+    })?;
     bar.finish_and_clear();
     Ok(SeedReport {
         declarations,
@@ -176,9 +199,7 @@ const IDENTITY_TABLES: [&str; 6] = [
 /// Writes one batch in the caller's transaction; answers how many were two stars.
 fn write_batch(
     conn: &mut DbConnection,
-    generator: &mut Generator,
-    taken: &mut Taken,
-    size: u64,
+    plans: &[Plan],
     password_hash: &str,
 ) -> anyhow::Result<u64> {
     let postgres = match conn {
@@ -188,7 +209,8 @@ fn write_batch(
     if postgres {
         // Concurrent writers wait (readers do not), so MAX(id) stays ours until the commit.
         conn.batch_execute(&format!(
-            "LOCK TABLE {}, declaration_purposes IN SHARE ROW EXCLUSIVE MODE",
+            "SET LOCAL synchronous_commit = off; \
+             LOCK TABLE {}, declaration_purposes IN SHARE ROW EXCLUSIVE MODE",
             IDENTITY_TABLES.join(", ")
         ))?;
     }
@@ -203,10 +225,9 @@ fn write_batch(
     .get_result::<Ids>(conn)?;
     let mut sql = Sql::new(postgres, ids);
     let mut two_star = 0;
-    for _ in 0..size {
-        let plan = generator.plan(taken)?;
+    for plan in plans {
         two_star += u64::from(plan.star == Star::TwoStar);
-        sql.add(&plan, password_hash)?;
+        sql.add(plan, password_hash);
     }
     conn.batch_execute(&sql.finish())?;
     if postgres {
@@ -272,7 +293,8 @@ impl Taken {
             .filter_map(numbers)
             .collect(),
             corporate_numbers: texts(
-                "SELECT corporate_number AS value FROM declarers WHERE corporate_number IS NOT NULL \
+                "SELECT corporate_number AS value FROM declarers \
+                 WHERE corporate_number IS NOT NULL \
                  UNION ALL SELECT corporate_number FROM declarations \
                  WHERE corporate_number IS NOT NULL",
             )?
@@ -344,6 +366,8 @@ struct Disclosure {
 #[derive(Debug, Clone)]
 struct Plan {
     organization: Organization,
+    /// [`name_key`] of the organisation's name.
+    name_key: String,
     corporate_number: Option<CorporateNumber>,
     user_number: UserNumber,
     declaration_id: DeclarationId,
@@ -454,6 +478,7 @@ impl Generator {
             .unwrap_or(&TERMS_VERSIONS[0])
             .version;
         Ok(Plan {
+            name_key: name_key(&organization.name),
             organization,
             corporate_number,
             user_number,
@@ -621,9 +646,10 @@ const SHORTFALLS: [(Answer, u32); 3] = [
     (Answer::Unknown, 20),
 ];
 
-/// A self-diagnosis around the declarer's maturity: most items implemented, the five
-/// principles (items 1–5) a little more often; the rest partially (55 %), not (25 %) or
-/// unknown (20 %). Taken at the declaration, or up to three days before a step-up.
+/// A self-diagnosis around the declarer's maturity (the chance of an item being implemented,
+/// 0.25 to 0.98, mostly high; for the five principles, items 1–5, a little higher); the other
+/// items partially (55 %), not (25 %) or unknown (20 %). Taken at the declaration, or up to
+/// three days before a step-up.
 fn diagnosis(
     rng: &mut StdRng,
     taken: &mut Taken,
@@ -634,7 +660,8 @@ fn diagnosis(
         let id = uuid::Builder::from_random_bytes(rng.random()).into_uuid();
         (id, id.as_u128())
     })?;
-    let maturity: f64 = rng.random_range(0.55..0.98);
+    // Mostly mature (the mean is about 0.74), now and then far from it.
+    let maturity = 0.98 - 0.73 * rng.random::<f64>().powi(2);
     let answers: [Answer; 25] = std::array::from_fn(|item| {
         let p = if item < 5 {
             (maturity + 0.1).min(0.99)
@@ -757,19 +784,63 @@ impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
 }
 
 impl Value<'_> {
-    /// Writes the literal. Times as diesel writes them (`2024-05-31 09:15:02.123456`), which
-    /// both backends read into a `TIMESTAMP`; booleans as `TRUE`/`FALSE` (which SQLite ≥ 3.23
-    /// stores as 1/0, as diesel does).
-    fn write(self, out: &mut String) -> fmt::Result {
+    /// Writes the literal. Times as diesel writes them (`%F %T%.f`, such as
+    /// `2024-05-31 09:15:02.123456`), which both backends read into a `TIMESTAMP`; booleans as
+    /// `TRUE`/`FALSE` (which SQLite ≥ 3.23 stores as 1/0, as diesel does).
+    fn write(self, out: &mut String) {
         match self {
             Value::Null => out.push_str("NULL"),
             Value::Text(text) => push_literal(out, text),
-            Value::Int(n) => write!(out, "{n}")?,
-            Value::Time(time) => write!(out, "'{}'", time.format("%F %T%.f"))?,
+            Value::Int(n) => push_number(out, n, 1),
+            Value::Time(time) => {
+                let (date, time) = (time.date(), time.time());
+                out.push('\'');
+                push_number(out, date.year(), 4);
+                out.push('-');
+                push_number(out, date.month(), 2);
+                out.push('-');
+                push_number(out, date.day(), 2);
+                out.push(' ');
+                push_number(out, time.hour(), 2);
+                out.push(':');
+                push_number(out, time.minute(), 2);
+                out.push(':');
+                push_number(out, time.second(), 2);
+                // chrono's `%.f`: nothing, or 3, 6 or 9 digits, as few as are exact.
+                match time.nanosecond() % 1_000_000_000 {
+                    0 => {}
+                    n if n % 1_000_000 == 0 => push_fraction(out, n / 1_000_000, 3),
+                    n if n % 1_000 == 0 => push_fraction(out, n / 1_000, 6),
+                    n => push_fraction(out, n, 9),
+                }
+                out.push('\'');
+            }
             Value::Bool(b) => out.push_str(if b { "TRUE" } else { "FALSE" }),
         }
-        Ok(())
     }
+}
+
+/// Writes `n` in decimal with leading zeros to `width` digits (more if it needs more).
+fn push_number(out: &mut String, n: impl Into<i64>, width: usize) {
+    let n = n.into();
+    if n < 0 {
+        out.push('-');
+    }
+    let mut digits = [b'0'; 20];
+    let mut rest = n.unsigned_abs();
+    let mut start = digits.len();
+    while rest > 0 || digits.len() - start < width {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    out.extend(digits[start..].iter().map(|&d| char::from(d)));
+}
+
+/// Writes a decimal fraction: a dot and `digits` digits.
+fn push_fraction(out: &mut String, n: u32, digits: usize) {
+    out.push('.');
+    push_number(out, n, digits);
 }
 
 /// Writes `text` as an SQL string literal: in single quotes, each single quote doubled, NUL
@@ -799,8 +870,8 @@ struct Table {
 }
 
 impl Table {
-    fn row(&mut self, values: &[Value<'_>]) -> fmt::Result {
-        if self.rows % ROWS_PER_STATEMENT == 0 {
+    fn row(&mut self, values: &[Value<'_>]) {
+        if self.rows.is_multiple_of(ROWS_PER_STATEMENT) {
             if self.rows > 0 {
                 self.sql.push_str(";\n");
             }
@@ -813,11 +884,10 @@ impl Table {
             if i > 0 {
                 self.sql.push(',');
             }
-            value.write(&mut self.sql)?;
+            value.write(&mut self.sql);
         }
         self.sql.push(')');
         self.rows += 1;
-        Ok(())
     }
 }
 
@@ -890,7 +960,7 @@ impl Sql {
     }
 
     /// Adds one declaration's rows.
-    fn add(&mut self, plan: &Plan, password_hash: &str) -> fmt::Result {
+    fn add(&mut self, plan: &Plan, password_hash: &str) {
         let Sql { ids, tables } = self;
         let [
             accounts,
@@ -916,19 +986,20 @@ impl Sql {
             true => format!("{}@{host}", o.email_local),
             false => format!("{}{declarer}@example.jp", o.email_local),
         };
-        let key = name_key(&o.name);
         let number = plan.corporate_number.as_ref().map(CorporateNumber::as_str);
         let created = plan.declared_at;
-        row!(accounts; account, plan.user_number.as_str(), "declarer", password_hash, created, created)?;
-        row!(declarers; declarer, account, o.name.as_str(), o.kana.as_deref(), key.as_str(),
-            o.kind.code(), number, o.prefecture.as_str(), o.address.as_str(), o.industry.as_str(),
-            o.employees, o.capital_yen, website.as_deref(), o.contact_name.as_str(), email.as_str(),
-            o.phone.as_deref(), o.department, 1i64, created, created)?;
+        row!(accounts; account, plan.user_number.as_str(), "declarer", password_hash, created,
+            created);
+        row!(declarers; declarer, account, o.name.as_str(), o.kana.as_deref(),
+            plan.name_key.as_str(), o.kind.code(), number, o.prefecture.as_str(),
+            o.address.as_str(), o.industry.as_str(), o.employees, o.capital_yen,
+            website.as_deref(), o.contact_name.as_str(), email.as_str(), o.phone.as_deref(),
+            o.department, 1i64, created, created);
         let diagnosis = match &plan.diagnosis {
             Some(d) => {
                 ids.diagnosis += 1;
                 row!(diagnoses; ids.diagnosis, d.public_id.to_string().as_str(), declarer,
-                    QUESTIONNAIRE_VERSION, d.answers.as_str(), i64::from(d.total), d.band, d.at)?;
+                    QUESTIONNAIRE_VERSION, d.answers.as_str(), i64::from(d.total), d.band, d.at);
                 Some(ids.diagnosis)
             }
             None => None,
@@ -939,9 +1010,9 @@ impl Sql {
         row!(declarations; declaration, plan.declaration_id.as_str(), declarer, plan.star.code(),
             plan.status.code(), number, plan.terms_version, true, diagnosis, created,
             plan.accepted_at, plan.star_since, end.map(|e| e.at), end.and_then(|e| e.reason),
-            end.and_then(|e| e.note), revision, updated)?;
+            end.and_then(|e| e.note), revision, updated);
         for purpose in &plan.purposes {
-            row!(purposes; declaration, purpose.code())?;
+            row!(purposes; declaration, purpose.code());
         }
         for e in &plan.events {
             ids.event += 1;
@@ -952,15 +1023,14 @@ impl Sql {
             };
             row!(events; ids.event, declaration, e.kind, e.from.map(|f| f.0.code()),
                 e.to_status.code(), e.from.map(|f| f.1.code()), e.to_star.code(), actor,
-                e.by_declarer.then_some(account), e.reason, e.note, e.at)?;
+                e.by_declarer.then_some(account), e.reason, e.note, e.at);
         }
         if let Some(d) = &plan.disclosure {
             ids.disclosure += 1;
             let url = d.url_path.map(|path| format!("https://{host}/{path}"));
             row!(disclosures; ids.disclosure, declaration, d.methods.as_str(), url.as_deref(),
-                d.other, true, d.at, d.at)?;
+                d.other, true, d.at, d.at);
         }
-        Ok(())
     }
 
     /// The statements, parents before children.
@@ -1220,12 +1290,36 @@ mod tests {
             let mut sql = Sql::new(false, Ids::default());
             for _ in 0..200 {
                 let plan = generator.plan(&mut taken).expect("a plan");
-                sql.add(&plan, HASH).expect("rows");
+                sql.add(&plan, HASH);
             }
             sql.finish()
         };
         assert_eq!(sql(1), sql(1));
         assert_ne!(sql(1), sql(2));
+    }
+
+    #[test]
+    fn times_are_written_as_diesel_writes_them() {
+        let day = chrono::NaiveDate::from_ymd_opt(2024, 5, 31).expect("a date");
+        for (nano, text) in [
+            (0, "'2024-05-31 09:05:02'"),
+            (120_000_000, "'2024-05-31 09:05:02.120'"),
+            (123_456_000, "'2024-05-31 09:05:02.123456'"),
+            (1_000, "'2024-05-31 09:05:02.000001'"),
+            (7, "'2024-05-31 09:05:02.000000007'"),
+        ] {
+            let time = day.and_hms_nano_opt(9, 5, 2, nano).expect("a time");
+            let mut out = String::new();
+            Value::Time(time).write(&mut out);
+            assert_eq!(out, text);
+            assert_eq!(out, format!("'{}'", time.format("%F %T%.f")));
+        }
+        let mut out = String::new();
+        for n in [0, 7, -42, i64::MAX, i64::MIN] {
+            Value::Int(n).write(&mut out);
+            out.push(' ');
+        }
+        assert_eq!(out, format!("0 7 -42 {} {} ", i64::MAX, i64::MIN));
     }
 
     #[test]
@@ -1253,102 +1347,6 @@ mod tests {
             db.run_migrations().expect("migrations");
             let report = seed(&db, count, HASH, 1, true).expect("seeded");
             println!("PostgreSQL: {report:?}");
-        }
-    }
-}
-#[cfg(test)]
-mod profile_tmp {
-    use super::*;
-    #[test]
-    #[ignore]
-    fn profile_generation() {
-        let until = chrono::NaiveDate::from_ymd_opt(2026, 11, 1)
-            .unwrap()
-            .and_time(NaiveTime::MIN);
-        let mut generator = Generator::new(1, until).unwrap();
-        let mut taken = Taken::default();
-        let t = Instant::now();
-        let mut plans = Vec::new();
-        for _ in 0..200_000 {
-            plans.push(generator.plan(&mut taken).unwrap());
-        }
-        println!("plan: {:?}", t.elapsed());
-        let t = Instant::now();
-        let mut keys = 0;
-        for p in &plans {
-            keys += name_key(&p.organization.name).len();
-        }
-        println!("name_key: {:?} {keys}", t.elapsed());
-        let t = Instant::now();
-        let mut total = 0;
-        for chunk in plans.chunks(5000) {
-            let mut sql = Sql::new(false, Ids::default());
-            for p in chunk {
-                sql.add(
-                    p,
-                    "$argon2id$v=19$m=19456,t=2,p=1$c2VlZC10ZXN0$q7vZ0SUHXfE5jrXjl0U8Bg",
-                )
-                .unwrap();
-            }
-            total += sql.finish().len();
-        }
-        println!("render: {:?} {} MB", t.elapsed(), total / 1_000_000);
-    }
-}
-#[cfg(test)]
-mod profile_tmp2 {
-    use super::*;
-    #[test]
-    #[ignore]
-    fn profile_sqlite() {
-        let until = chrono::NaiveDate::from_ymd_opt(2026, 11, 1)
-            .unwrap()
-            .and_time(NaiveTime::MIN);
-        for pragma in [
-            "",
-            "PRAGMA cache_size = -65536;",
-            "PRAGMA cache_size = -262144;",
-        ] {
-            let dir = tempfile::tempdir().unwrap();
-            let db = Db::connect(
-                &crate::config::DatabaseUrl::Sqlite(dir.path().join("p.db")),
-                2,
-            )
-            .unwrap();
-            db.run_migrations().unwrap();
-            let mut generator = Generator::new(1, until).unwrap();
-            let mut taken = Taken::default();
-            let mut ids = Ids::default();
-            let (mut gen_t, mut exec_t) = (Duration::ZERO, Duration::ZERO);
-            let all = Instant::now();
-            for _ in 0..40 {
-                db.write_blocking(|conn| {
-                    if !pragma.is_empty() {
-                        conn.batch_execute(pragma)?;
-                    }
-                    let t = Instant::now();
-                    let mut sql = Sql::new(false, ids);
-                    for _ in 0..5000 {
-                        let p = generator.plan(&mut taken)?;
-                        sql.add(
-                            &p,
-                            "$argon2id$v=19$m=19456,t=2,p=1$c2VlZC10ZXN0$q7vZ0SUHXfE5jrXjl0U8Bg",
-                        )?;
-                    }
-                    ids = sql.ids;
-                    let text = sql.finish();
-                    gen_t += t.elapsed();
-                    let t = Instant::now();
-                    conn.batch_execute(&text)?;
-                    exec_t += t.elapsed();
-                    Ok::<_, anyhow::Error>(())
-                })
-                .unwrap();
-            }
-            println!(
-                "{pragma:?}: generate {gen_t:?}, execute {exec_t:?}, all {:?}",
-                all.elapsed()
-            );
         }
     }
 }

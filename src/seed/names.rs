@@ -404,8 +404,10 @@ fn association_name(rng: &mut StdRng) -> (String, Option<String>, LegalForm, boo
     let (nature, nature_kana) = any(rng, NATURE);
     #[rustfmt::skip]
     let (name, kana, numbered) = match rng.random_range(0..100) {
-        0..35 => (format!("{place}{field}協同組合"), format!("{place_kana}{field_kana}キョウドウクミアイ"), true),
-        35..60 => (format!("一般社団法人{place}{field}協会"), format!("{place_kana}{field_kana}キョウカイ"), true),
+        0..35 => (format!("{place}{field}協同組合"),
+            format!("{place_kana}{field_kana}キョウドウクミアイ"), true),
+        35..60 => (format!("一般社団法人{place}{field}協会"),
+            format!("{place_kana}{field_kana}キョウカイ"), true),
         60..70 => (format!("{place}商工会"), format!("{place_kana}ショウコウカイ"), true),
         70..80 => (format!("特定非営利活動法人{nature}ネットワーク"), format!("{nature_kana}ネットワーク"), true),
         _ => (format!("{place}{field}研究会"), format!("{place_kana}{field_kana}ケンキュウカイ"), false),
@@ -464,8 +466,12 @@ fn phone(rng: &mut StdRng, prefecture: PrefectureCode) -> String {
 fn employees(rng: &mut StdRng, kind: OrganizationType) -> i64 {
     #[rustfmt::skip]
     let (low, high) = match kind {
-        OrganizationType::SoleProprietor => weighted(rng, &[((0, 0), 40), ((1, 4), 50), ((5, 19), 10)]),
-        OrganizationType::Association => weighted(rng, &[((1, 5), 60), ((6, 30), 35), ((31, 100), 5)]),
+        OrganizationType::SoleProprietor => {
+            weighted(rng, &[((0, 0), 40), ((1, 4), 50), ((5, 19), 10)])
+        }
+        OrganizationType::Association => {
+            weighted(rng, &[((1, 5), 60), ((6, 30), 35), ((31, 100), 5)])
+        }
         _ => weighted(rng, &[((1, 5), 300), ((6, 20), 330), ((21, 50), 200), ((51, 100), 90),
             ((101, 300), 60), ((301, 1000), 17), ((1001, 5000), 3)]),
     };
@@ -478,7 +484,9 @@ fn capital(rng: &mut StdRng, form: LegalForm, employees: i64) -> i64 {
     const M: i64 = 1_000_000;
     #[rustfmt::skip]
     let capital = match form {
-        _ if employees > 300 => weighted(rng, &[(50 * M, 30), (100 * M, 40), (300 * M, 20), (1_000 * M, 10)]),
+        _ if employees > 300 => {
+            weighted(rng, &[(50 * M, 30), (100 * M, 40), (300 * M, 20), (1_000 * M, 10)])
+        }
         LegalForm::Yugen => weighted(rng, &[(3 * M, 70), (5 * M, 15), (10 * M, 10), (20 * M, 5)]),
         LegalForm::Godo | LegalForm::Goshi => weighted(rng, &[(M / 10, 10), (M / 2, 15), (M, 35),
             (3 * M, 15), (5 * M, 10), (10 * M, 15)]),

@@ -87,17 +87,17 @@ both_backends! {
             async move { app.get_as(&path, &operator).await }
         };
         let ids = |page: serde_json::Value| -> Vec<String> { page["items"].as_array().unwrap().iter().map(|i| i["declaration_id"].as_str().unwrap().to_owned()).collect() };
-        assert_eq!(ids(json_with_status(list("").await, 200).await), [tokyo.declaration_id.clone(), osaka.declaration_id.clone()]);
-        assert_eq!(ids(json_with_status(list("status=accepted").await, 200).await), [tokyo.declaration_id.clone()]);
-        assert_eq!(ids(json_with_status(list("star=one_star").await, 200).await), [osaka.declaration_id.clone()]);
-        assert_eq!(ids(json_with_status(list("prefecture=27").await, 200).await), [osaka.declaration_id.clone()]);
-        assert_eq!(ids(json_with_status(list("q=%E3%82%B5%E3%83%B3%E3%83%97%E3%83%AB%E5%B7%A5%E6%A5%AD").await, 200).await), [osaka.declaration_id.clone()], "サンプル工業");
-        assert_eq!(ids(json_with_status(list(&format!("q={}", tokyo.declaration_id)).await, 200).await), [tokyo.declaration_id.clone()]);
+        assert_eq!(ids(json_with_status(list("").await, 200).await), [tokyo.declaration_id.as_str(), osaka.declaration_id.as_str()]);
+        assert_eq!(ids(json_with_status(list("status=accepted").await, 200).await), [tokyo.declaration_id.as_str()]);
+        assert_eq!(ids(json_with_status(list("star=one_star").await, 200).await), [osaka.declaration_id.as_str()]);
+        assert_eq!(ids(json_with_status(list("prefecture=27").await, 200).await), [osaka.declaration_id.as_str()]);
+        assert_eq!(ids(json_with_status(list("q=%E3%82%B5%E3%83%B3%E3%83%97%E3%83%AB%E5%B7%A5%E6%A5%AD").await, 200).await), [osaka.declaration_id.as_str()], "サンプル工業");
+        assert_eq!(ids(json_with_status(list(&format!("q={}", tokyo.declaration_id)).await, 200).await), [tokyo.declaration_id.as_str()]);
         let number = osaka.application["organization"]["corporate_number"].as_str().unwrap().to_owned();
-        assert_eq!(ids(json_with_status(list(&format!("q={number}")).await, 200).await), [osaka.declaration_id.clone()]);
+        assert_eq!(ids(json_with_status(list(&format!("q={number}")).await, 200).await), [osaka.declaration_id.as_str()]);
         let first = json_with_status(list("limit=1").await, 200).await;
         let second = json_with_status(list(&format!("limit=1&cursor={}", first["next_cursor"].as_str().unwrap())).await, 200).await;
-        assert_eq!(ids(second.clone()), [osaka.declaration_id.clone()]);
+        assert_eq!(ids(second.clone()), [osaka.declaration_id.as_str()]);
         assert_eq!(second["next_cursor"], serde_json::Value::Null);
         assert_eq!(first["items"][0]["contact_email"], tokyo.email.as_str());
         for bad in ["status=gone", "star=three_star", "prefecture=48", "limit=500", "color=red"] {
