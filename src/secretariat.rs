@@ -149,11 +149,7 @@ pub fn decide(
         now,
     )
     .map_err(DbError::from)?;
-    let recipient = templates::Recipient {
-        organization_name: &declarer.organization_name,
-        contact_name: &declarer.contact_name,
-        email: &declarer.contact_email,
-    };
+    let recipient = mail::recipient(&declarer);
     let at = db::utc(now);
     let email = match decision {
         Decision::Accept => {

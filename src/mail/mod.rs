@@ -7,8 +7,18 @@ pub mod templates;
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 
+use crate::db::models::Declarer;
 use crate::db::{DbConnection, outbox};
-use templates::Email;
+use templates::{Email, Recipient};
+
+/// The contact person of a declarer, as the addressee of an e-mail.
+pub fn recipient(declarer: &Declarer) -> Recipient<'_> {
+    Recipient {
+        organization_name: &declarer.organization_name,
+        contact_name: &declarer.contact_name,
+        email: &declarer.contact_email,
+    }
+}
 
 /// Queues an e-mail as part of the caller's transaction.
 pub fn enqueue(

@@ -163,11 +163,7 @@ pub async fn request_password_reset(
                 expires_at,
             )?;
             let email = templates::password_reset(
-                &templates::Recipient {
-                    organization_name: &declarer.organization_name,
-                    contact_name: &declarer.contact_name,
-                    email: &declarer.contact_email,
-                },
+                &mail::recipient(&declarer),
                 &format!(
                     "{}/password-reset#token={token}",
                     state_for_write.base_url()
@@ -334,11 +330,7 @@ pub async fn remind_user_number(
             for declarer in found {
                 let account = accounts::by_id(conn, declarer.account_id)?;
                 let email = templates::user_number_reminder(
-                    &templates::Recipient {
-                        organization_name: &declarer.organization_name,
-                        contact_name: &declarer.contact_name,
-                        email: &declarer.contact_email,
-                    },
+                    &mail::recipient(&declarer),
                     &account.user_number,
                     &state_for_write.base_url(),
                 );

@@ -14,23 +14,15 @@ use super::read::{DeclarationView, etag, respond};
 use super::{HistoryEntry, apply_transition, load_owned, record_history, require_live, star_of};
 use crate::auth::extract::Declarer;
 use crate::db::declarations::DeclarationChange;
-use crate::db::models::{Declaration, Declarer as DeclarerRow};
+use crate::db::models::Declaration;
 use crate::db::{self, DbConnection, DbError, audit, declarations, declarers, diagnoses};
 use crate::domain::declaration::{Star, Transition};
 use crate::domain::validation::{Violation, check_text};
 use crate::error::{ApiError, Message};
 use crate::extract::Json;
-use crate::mail::{self, templates};
+use crate::mail::{self, recipient, templates};
 use crate::routes::common;
 use crate::state::AppState;
-
-fn recipient(declarer: &DeclarerRow) -> templates::Recipient<'_> {
-    templates::Recipient {
-        organization_name: &declarer.organization_name,
-        contact_name: &declarer.contact_name,
-        email: &declarer.contact_email,
-    }
-}
 
 fn disclosure_json(
     conn: &mut DbConnection,
