@@ -136,7 +136,8 @@ pub struct Db {
 }
 
 impl Db {
-    /// Builds the pool. Connections are opened lazily except the first, which proves the URL.
+    /// Builds the pool and opens one connection to prove the URL; the others are opened on
+    /// demand.
     pub fn connect(url: &DatabaseUrl, size: u32) -> Result<Db, DbError> {
         if let DatabaseUrl::Sqlite(path) = url
             && let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty())
@@ -146,10 +147,13 @@ impl Db {
         }
         let pool = r2d2::Pool::builder()
             .max_size(size)
-            .min_idle(Some(1))
+            // No background connecting: a process may exit while r2d2 would be opening one.
+            .min_idle(Some(0))
             .connection_timeout(Duration::from_secs(5))
             .test_on_check_out(false)
             .build(ConnectionManager { url: url.clone() })?;
+        // Prove the URL now, with one connection, rather than at the first request.
+        drop(pool.get()?);
         Ok(Db {
             pool,
             write_lock: matches!(url, DatabaseUrl::Sqlite(_)).then(|| Arc::new(Mutex::new(()))),
