@@ -18,9 +18,10 @@ COPY --from=build /src/target/release/security-action /usr/local/bin/security-ac
 USER security-action
 WORKDIR /app
 ENV BIND_ADDRESS=0.0.0.0:8080 \
+    METRICS_BIND_ADDRESS=0.0.0.0:9464 \
     DATABASE_URL=sqlite://data/security-action.db \
     LOG_FORMAT=json
-EXPOSE 8080
+EXPOSE 8080 9464
 VOLUME ["/app/data"]
 ENTRYPOINT ["security-action"]
 CMD ["serve"]

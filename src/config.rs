@@ -20,6 +20,9 @@ pub struct Settings {
     /// Where to listen; port 0 picks a free port, and the log says which.
     #[arg(long, env = "BIND_ADDRESS", default_value = "127.0.0.1:8080")]
     pub bind_address: String,
+    /// Where `GET /metrics` (Prometheus) listens, apart from the API; `off` disables it.
+    #[arg(long, env = "METRICS_BIND_ADDRESS", default_value = "127.0.0.1:9464")]
+    pub metrics_bind_address: String,
     /// Base URL used in download links, e-mails and notice QR codes [default: http://{BIND_ADDRESS}].
     #[arg(long, env = "PUBLIC_BASE_URL")]
     pub public_base_url: Option<String>,
@@ -213,6 +216,8 @@ pub enum LogFormat {
 pub struct Config {
     pub database: DatabaseUrl,
     pub bind_address: SocketAddr,
+    /// `None` when metrics are off.
+    pub metrics_bind_address: Option<SocketAddr>,
     /// `None`: derived from the bound address once the server listens.
     pub public_base_url: Option<url::Url>,
     pub jwt_secret: Secret,
@@ -300,6 +305,15 @@ impl Config {
                 ),
             )
         })?;
+        let metrics_bind_address = match settings.metrics_bind_address.trim() {
+            "" | "off" => None,
+            address => Some(address.parse().map_err(|_| {
+                ConfigError::new(
+                    "METRICS_BIND_ADDRESS",
+                    format!("{address:?} is neither `off` nor an address such as 127.0.0.1:9464"),
+                )
+            })?),
+        };
         let public_base_url = settings
             .public_base_url
             .filter(|u| !u.is_empty())
@@ -445,6 +459,7 @@ impl Config {
         Ok(Config {
             database,
             bind_address,
+            metrics_bind_address,
             public_base_url,
             jwt_secret,
             app_env,

@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod logo;
 pub mod mail;
+pub mod metrics;
 pub mod middleware;
 pub mod notice;
 pub mod openapi;

@@ -20,6 +20,7 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::BodyLimit;
 use crate::mail::sender::{MailTransport, sender_mailbox};
+use crate::metrics::Metrics;
 use crate::rate_limit::Limits;
 use crate::state::AppState;
 use crate::verification_log::VerificationRecorder;
@@ -29,6 +30,8 @@ use crate::{mail, middleware, openapi, routes};
 pub struct Application {
     server: Server,
     address: SocketAddr,
+    /// The metrics listener, unless metrics are off.
+    metrics: Option<(Server, SocketAddr)>,
     state: AppState,
 }
 
@@ -77,6 +80,7 @@ impl Application {
             hashing,
             mail_wakeup: Arc::new(tokio::sync::Notify::new()),
             clients: Arc::new(ClientDirectory::default()),
+            metrics: Metrics::new().context("cannot register the metrics")?,
         };
         let transport =
             MailTransport::from_config(&state.config).context("cannot set up e-mail delivery")?;
@@ -87,6 +91,13 @@ impl Application {
             from,
             Arc::clone(&state.mail_wakeup),
         ));
+        let metrics = match state.config.metrics_bind_address {
+            Some(address) => Some(
+                crate::metrics::server(state.clone(), address)
+                    .with_context(|| format!("cannot listen for metrics on {address}"))?,
+            ),
+            None => None,
+        };
         let app_state = state.clone();
         let server = HttpServer::new(move || build_app(app_state.clone()))
             .listen(listener)?
@@ -98,9 +109,13 @@ impl Application {
             database = state.db.backend(),
             "listening; Swagger UI at /swagger-ui/"
         );
+        if let Some((_, address)) = &metrics {
+            tracing::info!(address = %format!("http://{address}/metrics"), "metrics");
+        }
         Ok(Application {
             server,
             address,
+            metrics,
             state,
         })
     }
@@ -111,6 +126,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.address.port()
+    }
+
+    /// Where `GET /metrics` answers, unless metrics are off.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(_, address)| *address)
     }
 
     pub fn state(&self) -> &AppState {
@@ -132,8 +152,16 @@ impl Application {
                 limits.forget_idle();
             }
         });
+        let metrics = self.metrics.map(|(server, _)| {
+            let handle = server.handle();
+            (tokio::spawn(server), handle)
+        });
         let served = self.server.await;
         sweeper.abort();
+        if let Some((task, handle)) = metrics {
+            handle.stop(false).await;
+            let _ = task.await;
+        }
         self.state.verifications.flush().await;
         tracing::info!("verification records flushed");
         served
@@ -180,6 +208,7 @@ pub fn build_app(
     .default_service(web::to(middleware::no_route))
     .wrap(from_fn(middleware::problem_details))
     .wrap(from_fn(middleware::request_id))
+    .wrap(from_fn(crate::metrics::track))
 }
 
 /// Errors of actix's own extractors, should a route use one, as problem details.

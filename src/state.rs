@@ -8,6 +8,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::cache::TimedCache;
 use crate::config::Config;
 use crate::db::Db;
+use crate::metrics::Metrics;
 use crate::rate_limit::Limits;
 use crate::routes::public::stats::Stats;
 use crate::verification_log::VerificationRecorder;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub verifications: VerificationRecorder,
     /// `GET /v1/stats`, computed at most once per `STATS_CACHE_SECONDS`.
     pub stats_cache: Arc<TimedCache<Stats>>,
+    /// Request counts and latencies, served on the metrics listener.
+    pub metrics: Metrics,
 }
 
 impl AppState {

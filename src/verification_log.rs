@@ -3,6 +3,8 @@
 //! records). The queue is flushed when the server stops gracefully. A crash (SIGKILL, power
 //! loss) loses the records still queued: at most the last fraction of a second's worth.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
@@ -19,6 +21,7 @@ enum Message {
 #[derive(Clone)]
 pub struct VerificationRecorder {
     sender: mpsc::UnboundedSender<Message>,
+    queued: Arc<AtomicUsize>,
 }
 
 const BATCH: usize = 500;
@@ -28,13 +31,21 @@ impl VerificationRecorder {
     /// Starts the writer task on the current runtime.
     pub fn start(db: Db) -> Self {
         let (sender, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(write_batches(db, receiver));
-        Self { sender }
+        let queued = Arc::new(AtomicUsize::new(0));
+        tokio::spawn(write_batches(db, receiver, Arc::clone(&queued)));
+        Self { sender, queued }
+    }
+
+    /// Records queued and not yet written (for metrics).
+    pub fn queued(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
     }
 
     /// Queues a record; never waits.
     pub fn record(&self, record: VerificationRecord) {
+        self.queued.fetch_add(1, Ordering::Relaxed);
         if self.sender.send(Message::Record(record)).is_err() {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
             tracing::warn!("the verification recorder has stopped; a record was not kept");
         }
     }
@@ -48,7 +59,11 @@ impl VerificationRecorder {
     }
 }
 
-async fn write_batches(db: Db, mut receiver: mpsc::UnboundedReceiver<Message>) {
+async fn write_batches(
+    db: Db,
+    mut receiver: mpsc::UnboundedReceiver<Message>,
+    queued: Arc<AtomicUsize>,
+) {
     while let Some(first) = receiver.recv().await {
         let mut batch = Vec::new();
         let mut flushes = Vec::new();
@@ -80,6 +95,7 @@ async fn write_batches(db: Db, mut receiver: mpsc::UnboundedReceiver<Message>) {
                 })
             })
             .await;
+            queued.fetch_sub(count, Ordering::Relaxed);
             match written {
                 Ok(Ok(())) => tracing::debug!(count, "verification records written"),
                 Ok(Err(error)) => {

@@ -3,9 +3,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DbConnection;
 use super::models::OutboxMessage;
 use super::schema::outbox_messages;
+use super::{DbConnection, DbError};
 
 /// Queues an e-mail.
 pub fn enqueue(
@@ -86,6 +86,15 @@ pub fn mark_attempt_failed(
     }
     let _ = changes;
     Ok(())
+}
+
+/// How many messages are in each status (for metrics).
+pub fn count_by_status(conn: &mut DbConnection) -> Result<Vec<(String, i64)>, DbError> {
+    outbox_messages::table
+        .group_by(outbox_messages::status)
+        .select((outbox_messages::status, diesel::dsl::count_star()))
+        .load(conn)
+        .map_err(DbError::from)
 }
 
 /// Every message for a recipient, oldest first (tests and support).

@@ -52,6 +52,10 @@ fn bad_configuration_stops_the_start_with_one_clear_line() {
     assert_one_line_config_error(&[("JWT_SECRET", "short")], "JWT_SECRET");
     assert_one_line_config_error(&[("PUBLIC_BASE_URL", "ftp://x")], "PUBLIC_BASE_URL");
     assert_one_line_config_error(&[("DB_POOL_SIZE", "0")], "DB_POOL_SIZE");
+    assert_one_line_config_error(
+        &[("METRICS_BIND_ADDRESS", "everywhere")],
+        "METRICS_BIND_ADDRESS",
+    );
 }
 
 #[test]
@@ -72,6 +76,7 @@ fn help_lists_every_variable() {
     for variable in [
         "DATABASE_URL",
         "BIND_ADDRESS",
+        "METRICS_BIND_ADDRESS",
         "PUBLIC_BASE_URL",
         "JWT_SECRET",
         "ACCEPTANCE_MODE",
@@ -161,6 +166,7 @@ fn serve_on_port_zero_logs_its_address_and_stops_gracefully_on_sigterm() {
     let mut child = binary()
         .current_dir(dir.path())
         .env("BIND_ADDRESS", "127.0.0.1:0")
+        .env("METRICS_BIND_ADDRESS", "127.0.0.1:0")
         .env("LOG_FORMAT", "json")
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -117,6 +117,7 @@ pub fn test_config(database: DatabaseUrl, dir: &std::path::Path) -> Config {
     Config {
         database,
         bind_address: "127.0.0.1:0".parse().expect("address"),
+        metrics_bind_address: Some("127.0.0.1:0".parse().expect("address")),
         public_base_url: None,
         jwt_secret: Secret::new("test-signing-key-that-is-long-enough-0123456789"),
         app_env: AppEnv::Development,
@@ -152,6 +153,8 @@ pub fn test_config(database: DatabaseUrl, dir: &std::path::Path) -> Config {
 /// The running application and a client for it.
 pub struct TestApp {
     pub address: String,
+    /// `http://…/metrics` on the metrics listener.
+    pub metrics_url: String,
     pub backend: Backend,
     pub client: reqwest::Client,
     /// The data folder (the SQLite file, the outbox); removed when the test ends.
@@ -191,12 +194,17 @@ impl TestApp {
             .await
             .expect("the application starts");
         let address = format!("http://{}", app.address());
+        let metrics_url = app
+            .metrics_address()
+            .map(|a| format!("http://{a}/metrics"))
+            .unwrap_or_default();
         let handle = app.handle();
         let state = app.state().clone();
         tokio::spawn(app.run_until_stopped());
         Some(TestApp {
             state,
             address,
+            metrics_url,
             backend,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())

@@ -1,0 +1,225 @@
+//! Prometheus metrics: requests by route and status, latency histograms, and, read when scraped,
+//! the database pool, the e-mail outbox, the password-hashing queue and the verification
+//! records waiting to be written.
+//!
+//! They are served at `GET /metrics` on their own listener (`METRICS_BIND_ADDRESS`), so that the
+//! public API never exposes them; `off` disables it. The README says what to alert on.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
+};
+
+use crate::db::outbox;
+use crate::state::AppState;
+
+/// Latency buckets in seconds: fine below 10 ms, where the hot paths are, up to 10 s.
+const BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// The label for requests that matched no route, so that scans cannot create new series.
+const UNMATCHED: &str = "unmatched";
+
+/// The service's metrics; cheap to clone.
+#[derive(Clone)]
+pub struct Metrics {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    in_flight: IntGauge,
+    pool: IntGaugeVec,
+    outbox: IntGaugeVec,
+    hashing: IntGaugeVec,
+    verification_records: IntGauge,
+}
+
+impl Metrics {
+    pub fn new() -> Result<Self, prometheus::Error> {
+        let registry = Registry::new_custom(Some("security_action".into()), None)?;
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests answered, by route and status",
+            ),
+            &["method", "route", "status"],
+        )?;
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "Time from the request's arrival to its answer, by route",
+            )
+            .buckets(BUCKETS.to_vec()),
+            &["method", "route"],
+        )?;
+        let in_flight = IntGauge::new("http_requests_in_flight", "Requests being answered now")?;
+        let pool = IntGaugeVec::new(
+            Opts::new(
+                "db_pool_connections",
+                "Database connections: `size` is the most the pool opens, `open` those open now, `idle` those free",
+            ),
+            &["state"],
+        )?;
+        let outbox = IntGaugeVec::new(
+            Opts::new(
+                "outbox_messages",
+                "E-mails in the outbox by status (`pending` waits for delivery, `failed` was given up)",
+            ),
+            &["status"],
+        )?;
+        let hashing = IntGaugeVec::new(
+            Opts::new(
+                "password_hashing",
+                "The password-hashing pool: `waiting` jobs, and its `threads` and `queue_capacity`",
+            ),
+            &["what"],
+        )?;
+        let verification_records = IntGauge::new(
+            "verification_records_unwritten",
+            "Verification records queued in memory, not yet written to the database",
+        )?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(in_flight.clone()))?;
+        registry.register(Box::new(pool.clone()))?;
+        registry.register(Box::new(outbox.clone()))?;
+        registry.register(Box::new(hashing.clone()))?;
+        registry.register(Box::new(verification_records.clone()))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                registry,
+                requests,
+                latency,
+                in_flight,
+                pool,
+                outbox,
+                hashing,
+                verification_records,
+            }),
+        })
+    }
+
+    fn observe(&self, method: &str, route: &str, status: &str, started: Instant) {
+        self.inner
+            .requests
+            .with_label_values(&[method, route, status])
+            .inc();
+        self.inner
+            .latency
+            .with_label_values(&[method, route])
+            .observe(started.elapsed().as_secs_f64());
+    }
+
+    /// Reads the gauges and renders everything in the text format.
+    async fn render(&self, state: &AppState) -> String {
+        let pool = state.db.pool().state();
+        let inner = &self.inner;
+        inner
+            .pool
+            .with_label_values(&["size"])
+            .set(i64::from(state.db.pool().max_size()));
+        inner
+            .pool
+            .with_label_values(&["open"])
+            .set(i64::from(pool.connections));
+        inner
+            .pool
+            .with_label_values(&["idle"])
+            .set(i64::from(pool.idle_connections));
+        inner
+            .hashing
+            .with_label_values(&["waiting"])
+            .set(to_i64(state.hashing.waiting()));
+        inner
+            .hashing
+            .with_label_values(&["threads"])
+            .set(to_i64(state.config.hashing_threads));
+        inner
+            .hashing
+            .with_label_values(&["queue_capacity"])
+            .set(to_i64(state.config.hashing_queue));
+        inner
+            .verification_records
+            .set(to_i64(state.verifications.queued()));
+        let counts = state.db.read(outbox::count_by_status).await;
+        match counts {
+            Ok(counts) => {
+                for status in ["pending", "failed"] {
+                    let n = counts.iter().find(|(s, _)| s == status).map_or(0, |c| c.1);
+                    inner.outbox.with_label_values(&[status]).set(n);
+                }
+            }
+            Err(error) => tracing::warn!(%error, "cannot count the outbox for metrics"),
+        }
+        let mut text = Vec::new();
+        if let Err(error) = TextEncoder::new().encode(&inner.registry.gather(), &mut text) {
+            tracing::error!(%error, "cannot encode metrics");
+        }
+        String::from_utf8(text).unwrap_or_default()
+    }
+}
+
+fn to_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Middleware: counts and times every request under its route pattern
+/// (`/v1/verifications/{declaration_id}`), never under its raw path.
+pub async fn track(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let metrics = request
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.metrics.clone());
+    let Some(metrics) = metrics else {
+        return next.call(request).await;
+    };
+    let started = Instant::now();
+    let method = request.method().clone();
+    metrics.inner.in_flight.inc();
+    let result = next.call(request).await;
+    metrics.inner.in_flight.dec();
+    if let Ok(response) = &result {
+        let route = response.request().match_pattern();
+        let route = route.as_deref().unwrap_or(UNMATCHED);
+        metrics.observe(method.as_str(), route, response.status().as_str(), started);
+    }
+    result
+}
+
+async fn serve_metrics(state: web::Data<AppState>) -> HttpResponse {
+    let text = state.metrics.render(&state).await;
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(text)
+}
+
+/// The metrics listener: `GET /metrics` and nothing else, on its own address and one worker.
+pub fn server(state: AppState, address: SocketAddr) -> std::io::Result<(Server, SocketAddr)> {
+    let listener = TcpListener::bind(address)?;
+    let bound = listener.local_addr()?;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(state.clone()))
+            .route("/metrics", web::get().to(serve_metrics))
+    })
+    .listen(listener)?
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .run();
+    Ok((server, bound))
+}
