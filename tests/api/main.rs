@@ -5,6 +5,7 @@ mod helpers;
 
 mod account;
 mod apply;
+mod attacks;
 mod auth;
 mod cli;
 mod durability;
