@@ -93,7 +93,7 @@ fn main() -> ExitCode {
     } else {
         LogFormat::Pretty
     };
-    telemetry::init(format);
+    let _log_writer = telemetry::init(format);
     let config = match Config::from_settings(cli.settings) {
         Ok(config) => config,
         Err(error) => {

@@ -176,7 +176,8 @@ impl TestApp {
     /// Like [`TestApp::spawn`], with a chance to change the configuration first.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Option<TestApp> {
         if std::env::var("TEST_LOG").is_ok() {
-            security_action::telemetry::init(LogFormat::Pretty);
+            // Kept for the whole test run.
+            std::mem::forget(security_action::telemetry::init(LogFormat::Pretty));
         }
         let dir = tempfile::tempdir().expect("temporary folder");
         let (database, postgres) = match backend {
