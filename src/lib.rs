@@ -24,3 +24,4 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod verification_log;
+pub mod verification_lookup;

@@ -24,6 +24,7 @@ use crate::metrics::Metrics;
 use crate::rate_limit::Limits;
 use crate::state::AppState;
 use crate::verification_log::VerificationRecorder;
+use crate::verification_lookup::VerificationLookups;
 use crate::{mail, middleware, openapi, routes};
 
 /// A built, listening server, ready to run.
@@ -75,6 +76,11 @@ impl Application {
             tokens: Arc::new(TokenKeys::new(&config.jwt_secret)),
             limits: Arc::new(Limits::from_config(&config)),
             verifications: VerificationRecorder::start(db.clone()),
+            // Half the pool, so that look-ups under load leave connections for everything else.
+            lookups: VerificationLookups::start(
+                db.clone(),
+                (config.db_pool_size / 2).max(1) as usize,
+            ),
             config: Arc::new(config),
             db,
             hashing,

@@ -12,6 +12,7 @@ use crate::metrics::Metrics;
 use crate::rate_limit::Limits;
 use crate::routes::public::stats::Stats;
 use crate::verification_log::VerificationRecorder;
+use crate::verification_lookup::VerificationLookups;
 
 /// Shared state, cloned into every worker.
 #[derive(Clone)]
@@ -28,6 +29,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Buffers verification records and writes them in batches.
     pub verifications: VerificationRecorder,
+    /// Single verifications' look-ups, answered together under load.
+    pub lookups: VerificationLookups,
     /// `GET /v1/stats`, computed at most once per `STATS_CACHE_SECONDS`.
     pub stats_cache: Arc<TimedCache<Stats>>,
     /// Request counts and latencies, served on the metrics listener.

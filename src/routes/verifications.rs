@@ -232,10 +232,7 @@ pub async fn verify(
     if !violations.is_empty() {
         return Err(ApiError::validation(violations));
     }
-    let found = state
-        .db
-        .read(move |conn| Ok::<_, DbError>(verifications::lookup(conn, id.as_str())?))
-        .await?;
+    let found = state.lookups.find(id.as_str()).await?;
     let Some(found) = found else {
         record(&state, &caller, &requested, None, "not_found");
         note_unknown(&state, &caller, 1)?;

@@ -114,6 +114,31 @@ both_backends! {
         assert_problem(app.get_as(&format!("/v1/declarations/{}/verification-log", applicant.declaration_id), &intruder.access_token).await, 404, "not_found").await;
     }
 
+    async fn concurrent_verifications_each_get_their_own_answer(app) {
+        let declarers = [app.applicant().await, app.applicant().await, app.applicant().await];
+        let operator = app.operator_token().await;
+        app.accept(&operator, &declarers[1].declaration_id).await;
+        let (id, secret) = app.api_client().await;
+        let token = app.client_token(&id, &secret).await;
+        // Unknown but well-formed IDs (check digit valid) mixed in with the real ones.
+        let unknown = ["400000000002", "400000000010"];
+        let requests = (0..60).map(|i| {
+            let wanted = if i % 4 == 3 { unknown[i % 2].to_owned() } else { declarers[i % 3].declaration_id.clone() };
+            let request = app.client.get(app.url(&format!("/v1/verifications/{wanted}"))).bearer_auth(&token).send();
+            async move { (wanted, request.await.unwrap()) }
+        });
+        for (wanted, response) in futures_util::future::join_all(requests).await {
+            if unknown.contains(&wanted.as_str()) {
+                assert_problem(response, 404, "not_found").await;
+            } else {
+                let body = json_with_status(response, 200).await;
+                assert_eq!(body["declaration_id"], wanted.as_str());
+                let expected = if wanted == declarers[1].declaration_id { "accepted" } else { "declared" };
+                assert_eq!(body["status"], expected, "{body}");
+            }
+        }
+    }
+
     async fn typos_are_invalid_format_and_unknown_ids_not_found(app) {
         let (id, secret) = app.api_client().await;
         let token = app.client_token(&id, &secret).await;

@@ -1,0 +1,141 @@
+//! Looking up declarations for single verifications, many at a time.
+//!
+//! Subsidy portals call `GET /v1/verifications/{id}` concurrently. Each call hands its ID to one
+//! dispatcher task. The dispatcher runs up to `concurrency` queries at once; whatever IDs arrive
+//! while they run are answered together by the next query (one `IN` / `= ANY` look-up on the
+//! `public_id` index). A lone call is looked up at once, on its own, so batching adds no delay
+//! when the service is quiet, and under load the database sees one query per batch instead of
+//! one per call. Answers are exactly those of a single look-up: each caller gets its own row.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+use crate::db::verifications::{self, Lookup};
+use crate::db::{Db, DbError};
+
+/// The most IDs answered by one query.
+const MAX_BATCH: usize = 256;
+
+type Answer = Result<Option<Lookup>, Arc<DbError>>;
+
+struct Pending {
+    public_id: String,
+    reply: oneshot::Sender<Answer>,
+}
+
+/// The handle handlers use; cheap to clone.
+#[derive(Clone)]
+pub struct VerificationLookups {
+    sender: mpsc::UnboundedSender<Pending>,
+}
+
+impl VerificationLookups {
+    /// Starts the dispatcher on the current runtime, running at most `concurrency` queries at
+    /// a time (each holds one pooled connection).
+    pub fn start(db: Db, concurrency: usize) -> Self {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        tokio::spawn(dispatch(db, receiver, concurrency.max(1)));
+        Self { sender }
+    }
+
+    /// The declaration with this public ID (already checked to be well formed), if any.
+    pub async fn find(&self, public_id: &str) -> Result<Option<Lookup>, DbError> {
+        let (reply, answer) = oneshot::channel();
+        let pending = Pending {
+            public_id: public_id.to_owned(),
+            reply,
+        };
+        self.sender.send(pending).map_err(|_| DbError::Cancelled)?;
+        match answer.await {
+            Ok(Ok(found)) => Ok(found),
+            Ok(Err(error)) => Err(DbError::Setup(error.to_string())),
+            Err(_) => Err(DbError::Cancelled),
+        }
+    }
+}
+
+async fn dispatch(db: Db, mut receiver: mpsc::UnboundedReceiver<Pending>, concurrency: usize) {
+    let permits = Arc::new(Semaphore::new(concurrency));
+    loop {
+        let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
+            return;
+        };
+        let Some(first) = receiver.recv().await else {
+            return;
+        };
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match receiver.try_recv() {
+                Ok(pending) => batch.push(pending),
+                Err(_) => break,
+            }
+        }
+        let db = db.clone();
+        tokio::task::spawn_blocking(move || {
+            answer(&db, batch);
+            drop(permit);
+        });
+    }
+}
+
+/// Runs one query for the batch and answers every caller in it.
+fn answer(db: &Db, batch: Vec<Pending>) {
+    let found = db.pool().get().map_err(DbError::from).and_then(|mut conn| {
+        if let [only] = batch.as_slice() {
+            // The single-row statement: the cheapest when there is nothing to share.
+            Ok(verifications::lookup(&mut conn, &only.public_id)?
+                .into_iter()
+                .collect::<Vec<_>>())
+        } else {
+            let ids: Vec<&str> = batch.iter().map(|p| p.public_id.as_str()).collect();
+            Ok(verifications::lookup_many(&mut conn, &ids)?)
+        }
+    });
+    match found {
+        Ok(rows) => {
+            let by_id: HashMap<String, Lookup> = rows
+                .into_iter()
+                .map(|row| (row.public_id.clone(), row))
+                .collect();
+            for pending in batch {
+                let _ = pending
+                    .reply
+                    .send(Ok(by_id.get(&pending.public_id).cloned()));
+            }
+        }
+        Err(error) => {
+            tracing::error!(%error, "verification look-up failed");
+            let error = Arc::new(error);
+            for pending in batch {
+                let _ = pending.reply.send(Err(Arc::clone(&error)));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_caller_gets_its_own_answer_in_a_shared_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = crate::config::DatabaseUrl::Sqlite(dir.path().join("t.db"));
+        let db = Db::connect(&url, 2).unwrap();
+        db.run_migrations().unwrap();
+        let lookups = VerificationLookups::start(db, 1);
+        // Nothing exists: every concurrent caller, including repeats, gets None.
+        let ids = [
+            "400000000002",
+            "400000000010",
+            "400000000002",
+            "412345678903",
+        ];
+        let answers = futures_util::future::join_all(ids.iter().map(|id| lookups.find(id))).await;
+        for answer in answers {
+            assert!(answer.unwrap().is_none());
+        }
+    }
+}
