@@ -38,6 +38,22 @@ enum Job {
     },
 }
 
+/// Hashing threads run at a lower CPU priority (10 nice levels below the process) than the HTTP workers: when a flood
+/// of logins keeps every hashing thread busy, verifications and other requests still get the
+/// cores first, and the logins wait in the bounded queue (or get 503) instead.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // On Linux a thread ID names just this thread for setpriority.
+        let tid = rustix::thread::gettid();
+        let current = rustix::process::getpriority_process(Some(tid)).unwrap_or(0);
+        if let Err(error) = rustix::process::setpriority_process(Some(tid), (current + 10).min(19))
+        {
+            tracing::warn!(%error, "cannot lower the hashing thread's priority");
+        }
+    }
+}
+
 /// The hashing pool; cheap to clone.
 #[derive(Clone)]
 pub struct PasswordHashing {
@@ -73,6 +89,7 @@ impl PasswordHashing {
             std::thread::Builder::new()
                 .name(format!("password-hashing-{i}"))
                 .spawn(move || {
+                    lower_priority();
                     loop {
                         // The lock is held only while taking the next job.
                         let job = match receiver.lock() {
@@ -219,6 +236,35 @@ mod tests {
                 .verify("x".into(), Some("not a hash".into()))
                 .await
                 .unwrap()
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashing_threads_yield_the_cores_to_requests() {
+        let pool = PasswordHashing::start(CHEAP, 1, 4).unwrap();
+        // The thread has started once it has answered.
+        pool.hash("warm up".into()).await.unwrap();
+        let mut niceness = Vec::new();
+        for task in std::fs::read_dir("/proc/self/task").unwrap() {
+            let task = task.unwrap().path();
+            let name = std::fs::read_to_string(task.join("comm")).unwrap_or_default();
+            if name.starts_with("password-hashin") {
+                let stat = std::fs::read_to_string(task.join("stat")).unwrap();
+                // Fields after the parenthesised name: state is field 3, nice is field 19.
+                let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+                let nice: i32 = after_name.split(' ').nth(16).unwrap().parse().unwrap();
+                niceness.push(nice);
+            }
+        }
+        // This thread (an HTTP worker, say) keeps the priority it was started with.
+        let own = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+        let after_name = &own[own.rfind(')').unwrap() + 2..];
+        let own: i32 = after_name.split(' ').nth(16).unwrap().parse().unwrap();
+        assert!(!niceness.is_empty());
+        assert!(
+            niceness.iter().all(|&n| n == (own + 10).min(19)),
+            "{niceness:?} against {own}"
         );
     }
 
