@@ -49,7 +49,10 @@ pub async fn request_id(
         let mut response = next.call(req).await?.map_into_boxed_body();
         let status = response.status();
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-        if status.is_server_error() {
+        if status == actix_web::http::StatusCode::SERVICE_UNAVAILABLE {
+            // Shedding load (a full hashing queue, say) is by design: a warning, not an error.
+            tracing::warn!(status = status.as_u16(), elapsed_ms, "answered");
+        } else if status.is_server_error() {
             tracing::error!(status = status.as_u16(), elapsed_ms, "answered");
         } else {
             tracing::info!(status = status.as_u16(), elapsed_ms, "answered");
@@ -96,7 +99,9 @@ pub async fn problem_details(
         .and_then(|e| e.as_error::<ApiError>())
     {
         Some(api_error) => {
-            if api_error.status().is_server_error() {
+            if api_error.status().is_server_error()
+                && api_error.status() != actix_web::http::StatusCode::SERVICE_UNAVAILABLE
+            {
                 tracing::error!(error = %api_error, "request failed");
             }
             context.render(api_error)

@@ -178,6 +178,8 @@ fn seed_until(
         anyhow::Ok(())
     })?;
     bar.finish_and_clear();
+    db.refresh_statistics(true)
+        .context("refreshing the planner's statistics")?;
     Ok(SeedReport {
         declarations,
         one_star: declarations - two_star,

@@ -48,6 +48,8 @@ pub async fn prepare_database(config: &Config) -> anyhow::Result<Db> {
         for version in &applied {
             tracing::info!(%version, "migration applied");
         }
+        db.refresh_statistics(false)
+            .context("cannot refresh the query planner's statistics")?;
         Ok(db)
     })
     .await
@@ -152,10 +154,19 @@ impl Application {
     /// given up to 30 seconds to finish, then the buffered verification records are written.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let limits = Arc::clone(&self.state.limits);
+        let db = self.state.db.clone();
         let sweeper = tokio::spawn(async move {
-            loop {
+            for minute in 1u64.. {
                 tokio::time::sleep(std::time::Duration::from_secs(60)).await;
                 limits.forget_idle();
+                if minute % 60 == 0 {
+                    let db = db.clone();
+                    let refreshed =
+                        tokio::task::spawn_blocking(move || db.refresh_statistics(false)).await;
+                    if let Ok(Err(error)) = refreshed {
+                        tracing::warn!(%error, "cannot refresh the query planner's statistics");
+                    }
+                }
             }
         });
         let metrics = self.metrics.map(|(server, _)| {

@@ -59,6 +59,7 @@ fn lower_priority() {
 pub struct PasswordHashing {
     sender: SyncSender<Job>,
     waiting: Arc<AtomicUsize>,
+    queue: usize,
 }
 
 impl PasswordHashing {
@@ -103,12 +104,21 @@ impl PasswordHashing {
                 })
                 .map_err(|e| HashingError::Failed(e.to_string()))?;
         }
-        Ok(Self { sender, waiting })
+        Ok(Self {
+            sender,
+            waiting,
+            queue,
+        })
     }
 
     /// Jobs waiting for a thread (for metrics and logs).
     pub fn waiting(&self) -> usize {
         self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// Whether the queue is full now, so that a caller can refuse before doing other work.
+    pub fn is_saturated(&self) -> bool {
+        self.waiting() >= self.queue
     }
 
     fn submit(&self, job: Job) -> Result<(), HashingError> {

@@ -52,8 +52,10 @@ pub fn lookup(conn: &mut DbConnection, public_id: &str) -> QueryResult<Option<Lo
         .inner_join(declarers::table)
         .filter(declarations::public_id.eq(public_id))
         .select(LOOKUP)
-        .first(conn)
-        .optional()
+        // `load`, not `first`: `public_id` is unique, and a bound LIMIT makes SQLite prepare
+        // the statement again on every call.
+        .load(conn)
+        .map(|rows| rows.into_iter().next())
 }
 
 /// Many declarations in one query (a batch verification).
@@ -75,18 +77,30 @@ pub struct VerificationRecord {
     pub verified_at: NaiveDateTime,
 }
 
-/// Writes records (the caller wraps them in one transaction).
+/// Rows per `INSERT`: 5 parameters each stays far below both backends' parameter limits.
+const INSERT_CHUNK: usize = 200;
+
+/// Writes records (the caller wraps them in one transaction), many rows per statement.
 pub fn insert_records(conn: &mut DbConnection, records: &[VerificationRecord]) -> QueryResult<()> {
-    for r in records {
-        diesel::insert_into(verification_records::table)
-            .values((
-                verification_records::api_client_id.eq(r.api_client_id),
-                verification_records::declaration_id.eq(r.declaration_id),
-                verification_records::requested_id.eq(&r.requested_id),
-                verification_records::result.eq(r.result),
-                verification_records::verified_at.eq(r.verified_at),
-            ))
-            .execute(conn)?;
+    for chunk in records.chunks(INSERT_CHUNK) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|r| {
+                (
+                    verification_records::api_client_id.eq(r.api_client_id),
+                    verification_records::declaration_id.eq(r.declaration_id),
+                    verification_records::requested_id.eq(&r.requested_id),
+                    verification_records::result.eq(r.result),
+                    verification_records::verified_at.eq(r.verified_at),
+                )
+            })
+            .collect();
+        let insert = diesel::insert_into(verification_records::table).values(&rows);
+        // Multi-row inserts are written per backend: the two-backend connection cannot.
+        match conn {
+            DbConnection::Sqlite(c) => insert.execute(c)?,
+            DbConnection::Postgres(c) => insert.execute(c)?,
+        };
     }
     Ok(())
 }

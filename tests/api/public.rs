@@ -102,3 +102,29 @@ async fn statistics_are_cached() {
     assert_eq!(before, cached);
     assert_eq!(cached["live_declarations"], 0);
 }
+
+/// Expired statistics are still answered at once while one refresh computes the next ones,
+/// which later requests then get.
+#[tokio::test]
+async fn expired_statistics_are_answered_while_they_are_refreshed() {
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, |c| c.stats_cache_seconds = 1).await
+    else {
+        return;
+    };
+    let before = json_with_status(app.get("/v1/stats").await, 200).await;
+    assert_eq!(before["by_status"]["declared"].as_i64().unwrap_or(0), 0);
+    app.applicant().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let stale = json_with_status(app.get("/v1/stats").await, 200).await;
+    assert_eq!(stale, before, "the expired figures, answered at once");
+    let mut refreshed = stale.clone();
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        refreshed = json_with_status(app.get("/v1/stats").await, 200).await;
+        if refreshed != stale {
+            break;
+        }
+    }
+    assert_eq!(refreshed["by_status"]["declared"], 1, "{refreshed}");
+    assert_ne!(refreshed["generated_at"], stale["generated_at"]);
+}

@@ -46,6 +46,10 @@ pub async fn login(
     Json(input): Json<LoginInput>,
 ) -> Result<HttpResponse, ApiError> {
     common::limit_address(&req, &state)?;
+    // Refused before any database work when no hash could be computed anyway.
+    if state.hashing.is_saturated() {
+        return Err(hashing_error(crate::auth::hashing::HashingError::Busy));
+    }
     let address = client_address::of_request(&req, &state.config.trusted_proxies)
         .map_or_else(|| "unknown".to_owned(), |a| a.to_string());
     let user_number: String = input.user_number.chars().take(32).collect();

@@ -2,6 +2,7 @@
 //! cached for a short time.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
@@ -108,6 +109,26 @@ fn distribution(scores: &[(i32, i64)]) -> ScoreDistribution {
     }
 }
 
+/// The figures, from the database.
+async fn compute(state: &AppState) -> Result<Stats, ApiError> {
+    Ok(state
+        .db
+        .read(|conn| {
+            let by_star = stats::live_by_star(conn)?;
+            Ok::<_, DbError>(Stats {
+                generated_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 0),
+                live_declarations: by_star.iter().map(|(_, n)| n).sum(),
+                by_star: by_star.into_iter().collect(),
+                by_status: stats::by_status(conn)?.into_iter().collect(),
+                by_prefecture: sorted(stats::live_by_prefecture(conn)?),
+                by_industry: sorted(stats::live_by_industry(conn)?),
+                by_purpose: stats::live_by_purpose(conn)?.into_iter().collect(),
+                two_star_scores: distribution(&stats::two_star_scores(conn)?),
+            })
+        })
+        .await?)
+}
+
 /// Counts by star, status, prefecture, industry and purpose, and the two-star score
 /// distribution. Computed by the database with GROUP BY and cached for `STATS_CACHE_SECONDS`.
 #[utoipa::path(
@@ -118,26 +139,28 @@ fn distribution(scores: &[(i32, i64)]) -> ScoreDistribution {
 #[tracing::instrument(skip_all)]
 pub async fn get_stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let cache = &state.stats_cache;
-    let stats = match cache.fresh() {
-        Some(stats) => stats,
-        None => {
-            let computed = state
-                .db
-                .read(|conn| {
-                    let by_star = stats::live_by_star(conn)?;
-                    Ok::<_, DbError>(Stats {
-                        generated_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 0),
-                        live_declarations: by_star.iter().map(|(_, n)| n).sum(),
-                        by_star: by_star.into_iter().collect(),
-                        by_status: stats::by_status(conn)?.into_iter().collect(),
-                        by_prefecture: sorted(stats::live_by_prefecture(conn)?),
-                        by_industry: sorted(stats::live_by_industry(conn)?),
-                        by_purpose: stats::live_by_purpose(conn)?.into_iter().collect(),
-                        two_star_scores: distribution(&stats::two_star_scores(conn)?),
-                    })
-                })
-                .await?;
-            cache.store(computed)
+    let stats = match (cache.fresh(), cache.latest()) {
+        (Some(stats), _) => stats,
+        // STATS_CACHE_SECONDS=0: always the figures of this moment.
+        _ if cache.ttl().is_zero() => Arc::new(compute(&state).await?),
+        // Expired: answer with the last figures (their `generated_at` says when) while one
+        // request's task computes the next ones.
+        (None, Some(stale)) => {
+            if let Some(refresh) = cache.claim_refresh() {
+                let state = state.clone();
+                actix_web::rt::spawn(async move {
+                    let _refresh = refresh;
+                    match compute(&state).await {
+                        Ok(stats) => drop(state.stats_cache.store(stats)),
+                        Err(error) => tracing::warn!(%error, "cannot refresh the statistics"),
+                    }
+                });
+            }
+            stale
+        }
+        (None, None) => {
+            let _refresh = cache.claim_refresh();
+            cache.store(compute(&state).await?)
         }
     };
     Ok(HttpResponse::Ok()
