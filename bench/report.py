@@ -39,6 +39,17 @@ def fmt(value, unit="", digits=None):
     return f"{text} {unit}".strip()
 
 
+def p50_p95(result):
+    """"p50 / p95", with the number of requests when a time limit cut the series short."""
+    if not result:
+        return "—"
+    text = f"{fmt(get(result, 'latency_ms', 'p50'), 'ms')} / {fmt(get(result, 'latency_ms', 'p95'), 'ms')}"
+    n, requested = result.get("n"), result.get("requested")
+    if n is not None and requested is not None and n < requested:
+        text += f" (n={n})"
+    return text
+
+
 def worst_registry(backend):
     """The registry query with the highest p95, as (label, p50, p95)."""
     queries = backend.get("registry") or {}
@@ -69,7 +80,7 @@ def status_mix(result):
     return ", ".join(f"{code}: {n} ({100.0 * n / total:.0f} %)" for code, n in sorted(statuses.items()))
 
 
-def evaluate(name, backend):
+def evaluate(name, backend, connections=64):
     """The targets for one backend: a list of (target, measured text, passed or None)."""
     b = backend
     healthz = get(b, "healthz", "rps")
@@ -80,7 +91,7 @@ def evaluate(name, backend):
     r = ratio(verify, healthz)
     checks.append((f"verification ≥ {factor}× /healthz rate", fmt(r, "×", 2),
                    None if r is None else r >= factor))
-    checks.append(("verification p99 ≤ 10 ms at the benchmark's connections", fmt(p99, "ms"),
+    checks.append((f"verification p99 ≤ 10 ms at {connections} connections", fmt(p99, "ms"),
                    None if p99 is None else p99 <= 10.0))
     batch = get(b, "batch", "latency_ms", "p95")
     checks.append(("1,000-item batch p95 ≤ 50 ms", fmt(batch, "ms"),
@@ -147,7 +158,7 @@ def summary(results):
         "| target | " + " | ".join(names) + " |",
         "|---|" + "---|" * len(names),
     ]
-    evaluated = {n: evaluate(n, backends[n]) for n in names}
+    evaluated = {n: evaluate(n, backends[n], settings.get("connections", 64)) for n in names}
     if names:
         for i, (target, _, _) in enumerate(evaluated[names[0]]):
             if names[0] == "sqlite" and i == 0 and "postgres" in names:
@@ -179,8 +190,7 @@ def summary(results):
         f"{fmt(get(b, 'verify', 'server_cpu_us_per_request'), 'µs')}")
     row("verification errors (non-2xx, timeouts)", lambda b: "—" if not get(b, "verify") else
         f"{get(b, 'verify', 'errors', 'status')}, {get(b, 'verify', 'errors', 'timeout')}")
-    row("1,000-item batch p50 / p95 (sequential)", lambda b: f"{fmt(get(b, 'batch', 'latency_ms', 'p50'), 'ms')} / "
-        f"{fmt(get(b, 'batch', 'latency_ms', 'p95'), 'ms')}")
+    row("1,000-item batch p50 / p95 (sequential)", lambda b: p50_p95(get(b, "batch")))
     row("batches at 2 connections (items verified/s)", lambda b: fmt(
         None if get(b, "batch_throughput", "rps") is None else
         (rate_of(get(b, "batch_throughput"), 200) or 0) * (get(b, "batch", "items_per_request") or 1000)))
@@ -190,11 +200,8 @@ def summary(results):
             if label not in labels:
                 labels.append(label)
     for label in labels:
-        row(f"registry `{label}` p50 / p95", lambda b, label=label:
-            f"{fmt(get(b, 'registry', label, 'latency_ms', 'p50'), 'ms')} / "
-            f"{fmt(get(b, 'registry', label, 'latency_ms', 'p95'), 'ms')}")
-    row("GET /v1/stats uncached p50 / p95", lambda b: f"{fmt(get(b, 'stats', 'latency_ms', 'p50'), 'ms')} / "
-        f"{fmt(get(b, 'stats', 'latency_ms', 'p95'), 'ms')}")
+        row(f"registry `{label}` p50 / p95", lambda b, label=label: p50_p95(get(b, "registry", label)))
+    row("GET /v1/stats uncached p50 / p95", lambda b: p50_p95(get(b, "stats")))
     row(f"applications (201/s, {settings.get('auth_connections')} connections)",
         lambda b: fmt(rate_of(get(b, "apply"), 201), "", 1))
     row("applications: answers", lambda b: status_mix(get(b, "apply")))
@@ -250,7 +257,7 @@ def short(value):
     if value >= 10000:
         return f"{value / 1000:.0f}k"
     if value >= 1000:
-        return f"{value / 1000:.1f}k"
+        return f"{value / 1000:.0f}k" if value % 1000 == 0 else f"{value / 1000:.1f}k"
     if value >= 10:
         return f"{value:.0f}"
     return f"{value:.2g}" if value < 1 else f"{value:.1f}"
@@ -331,7 +338,8 @@ def chart(results):
     out.append(svg_text(20, 28, "security-action benchmark", 18, weight="bold"))
     out.append(svg_text(20, 48, f"{meta.get('started_at', '')} · {machine.get('nproc')} cores "
                         f"({machine.get('cpu_model')}) · {fmt(settings.get('declarations'))} declarations · "
-                        f"{settings.get('connections')} connections · wrk on the same machine", 11, color="#555"))
+                        f"{settings.get('connections')} connections · wrk on the same machine · load average "
+                        f"{(machine.get('loadavg_at_start') or ['?'])[0]} at the start", 11, color="#555"))
     series = [(n, n, COLORS[n]) for n in names]
     if any(get(backends[n], "pgbench") for n in names):
         series_rps = series + [("pgbench", "pgbench -S (PostgreSQL's own ceiling)", COLORS["pgbench"])]

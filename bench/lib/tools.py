@@ -4,8 +4,9 @@
     tools.py free-port
     tools.py wait-ready URL START_NS [TIMEOUT_S]     ms from START_NS until URL answers 200
     tools.py token BASE CLIENT_ID CLIENT_SECRET      a client-credentials access token
-    tools.py seq-get BASE PATH N [TOKEN]             N sequential GETs: latency percentiles (JSON)
-    tools.py seq-batch BASE TOKEN IDS_TSV N SIZE     N sequential batches of SIZE random items
+    tools.py seq-get BASE PATH N MAX_S [TOKEN]       N sequential GETs (fewer, but at least 10,
+                                                     once MAX_S seconds have passed): percentiles
+    tools.py seq-batch BASE TOKEN IDS_TSV N SIZE MAX_S   the same for batches of SIZE random items
     tools.py wrk-json WRK_OUTPUT [CPU0 CPU1]         the "JSON {...}" line that common.lua prints
     tools.py cpu PID                                 CPU seconds the process has used
     tools.py pgbench-json PGBENCH_OUTPUT LOG_PREFIX  tps and latency percentiles of a pgbench run
@@ -63,12 +64,18 @@ def connection(base):
     return http.client.HTTPConnection(parsed.hostname, parsed.port or 80, timeout=120)
 
 
-def timed_requests(base, requests):
+def timed_requests(base, requests, max_seconds=None, min_requests=10):
     """Sends (method, path, headers, body) requests one after the other on one keep-alive
-    connection; returns the latencies in ms (time to the last byte) and the status counts."""
+    connection; returns the latencies in ms (time to the last byte) and the status counts.
+    With max_seconds, stops once that time has passed and at least min_requests were made, so
+    that a slow query cannot stretch the run without bound."""
     conn = connection(base)
     latencies, statuses = [], {}
+    started = time.monotonic()
     for method, path, headers, body in requests:
+        if (max_seconds is not None and len(latencies) >= min_requests
+                and time.monotonic() - started > max_seconds):
+            break
         start = time.perf_counter_ns()
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
@@ -120,15 +127,17 @@ def cmd_token(base, client_id, secret):
     print(json.loads(data)["access_token"])
 
 
-def cmd_seq_get(base, path, n, token=None):
+def cmd_seq_get(base, path, n, max_seconds, token=None):
     headers = {"Accept": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     requests = [("GET", path, headers, None)] * int(n)
     # One unmeasured request first: connection set-up and first-use costs are not the point.
     timed_requests(base, requests[:1])
-    latencies, statuses = timed_requests(base, requests)
-    print(json.dumps(summarize(latencies, statuses)))
+    latencies, statuses = timed_requests(base, requests, float(max_seconds))
+    result = summarize(latencies, statuses)
+    result["requested"] = int(n)
+    print(json.dumps(result))
 
 
 def read_tsv(path):
@@ -141,7 +150,7 @@ def read_tsv(path):
     return rows
 
 
-def cmd_seq_batch(base, token, ids_tsv, n, size):
+def cmd_seq_batch(base, token, ids_tsv, n, size, max_seconds):
     rows, rng = read_tsv(ids_tsv), random.Random(20261122)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     requests = []
@@ -157,8 +166,9 @@ def cmd_seq_batch(base, token, ids_tsv, n, size):
         body = json.dumps({"items": items}, ensure_ascii=False).encode()
         requests.append(("POST", "/v1/verifications/batch", headers, body))
     timed_requests(base, requests[:1])
-    latencies, statuses = timed_requests(base, requests[1:])
+    latencies, statuses = timed_requests(base, requests[1:], float(max_seconds))
     result = summarize(latencies, statuses)
+    result["requested"] = int(n)
     result["items_per_request"] = int(size)
     result["request_bytes"] = len(requests[1][3])
     print(json.dumps(result))
@@ -329,7 +339,10 @@ def cmd_put(path, key, value):
     if value.startswith("@"):
         with open(value[1:], encoding="utf-8") as f:
             value = f.read()
-    parsed = json.loads(value)
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        fail(f"no JSON value to store under {key} (the step before failed)")
     data = {}
     if os.path.exists(path):
         with open(path, encoding="utf-8") as f:
