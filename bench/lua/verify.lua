@@ -1,0 +1,28 @@
+-- GET /v1/verifications/{id}?corporate_number=…&organization_name=… over random existing
+-- declarations, as a subsidy portal asks while an applicant types.
+-- usage: wrk -s verify.lua http://HOST:PORT -- IDS_TSV TOKEN
+dofile((os.getenv("BENCH_LUA_DIR") or "bench/lua") .. "/common.lua")
+
+local paths = {}
+local headers = {}
+
+function init(args)
+  seed_random()
+  local lines = read_lines(args[1])
+  headers["Authorization"] = "Bearer " .. args[2]
+  headers["Accept"] = "application/json"
+  -- Build every path once, so request() costs a table index and wrk stays cheap.
+  for i, line in ipairs(lines) do
+    local id, corporate, name = split_tsv(line)
+    local query = {}
+    if corporate ~= "" then query[#query + 1] = "corporate_number=" .. corporate end
+    if name ~= "" then query[#query + 1] = "organization_name=" .. urlencode(name) end
+    local path = "/v1/verifications/" .. id
+    if #query > 0 then path = path .. "?" .. table.concat(query, "&") end
+    paths[i] = path
+  end
+end
+
+function request()
+  return wrk.format("GET", paths[math.random(#paths)], headers)
+end
