@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::RngExt;
 use tokio::sync::oneshot;
 
@@ -78,7 +78,7 @@ impl PasswordHashing {
         .map_err(|e| HashingError::Failed(e.to_string()))?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
         // Verifying an unknown account's login against this hash takes as long as a real one.
-        let dummy = hash_with(&argon2, "a password no account has")?;
+        let dummy = hash_with(&argon2, &mut Memory::default(), "a password no account has")?;
         let (sender, receiver) = mpsc::sync_channel::<Job>(queue);
         let receiver = Arc::new(Mutex::new(receiver));
         let waiting = Arc::new(AtomicUsize::new(0));
@@ -91,6 +91,7 @@ impl PasswordHashing {
                 .name(format!("password-hashing-{i}"))
                 .spawn(move || {
                     lower_priority();
+                    let mut memory = Memory::default();
                     loop {
                         // The lock is held only while taking the next job.
                         let job = match receiver.lock() {
@@ -99,7 +100,7 @@ impl PasswordHashing {
                         };
                         let Ok(job) = job else { return };
                         waiting.fetch_sub(1, Ordering::Relaxed);
-                        run(&argon2, &dummy, job);
+                        run(&argon2, &mut memory, &dummy, job);
                     }
                 })
                 .map_err(|e| HashingError::Failed(e.to_string()))?;
@@ -177,30 +178,102 @@ pub fn hash_now(settings: Argon2Settings, password: &str) -> Result<String, Hash
     .map_err(|e| HashingError::Failed(e.to_string()))?;
     hash_with(
         &Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
+        &mut Memory::default(),
         password,
     )
 }
 
-fn hash_with(argon2: &Argon2<'_>, password: &str) -> Result<String, HashingError> {
+/// The argon2 working memory of one hashing thread (19 MiB at the default cost), kept and
+/// reused for every hash. Allocating it per hash makes the allocator keep freed blocks in
+/// per-thread arenas, and a busy service grows to hundreds of MiB.
+#[derive(Default)]
+struct Memory {
+    blocks: Vec<Block>,
+}
+
+impl Memory {
+    fn for_params(&mut self, params: &Params) -> &mut [Block] {
+        let needed = params.block_count();
+        if self.blocks.len() != needed {
+            self.blocks = vec![Block::default(); needed];
+        }
+        &mut self.blocks
+    }
+}
+
+fn failed(error: impl std::fmt::Display) -> HashingError {
+    HashingError::Failed(error.to_string())
+}
+
+/// A PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`), as the argon2 crate writes it.
+fn hash_with(
+    argon2: &Argon2<'_>,
+    memory: &mut Memory,
+    password: &str,
+) -> Result<String, HashingError> {
     let salt_bytes: [u8; 16] = rand::rng().random();
-    let salt =
-        SaltString::encode_b64(&salt_bytes).map_err(|e| HashingError::Failed(e.to_string()))?;
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(failed)?;
+    let params = argon2.params();
+    let length = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let output = Output::init_with(length, |out| {
+        argon2
+            .hash_password_into_with_memory(
+                password.as_bytes(),
+                &salt_bytes,
+                out,
+                memory.for_params(params),
+            )
+            .map_err(|_| argon2::password_hash::Error::Crypto)
+    })
+    .map_err(failed)?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).map_err(failed)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    };
+    Ok(hash.to_string())
+}
+
+/// Whether `password` matches the PHC string `hash`, computed with the hash's own parameters.
+fn verify_with(memory: &mut Memory, password: &str, hash: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params), Some(salt), Some(expected)) = (
+        Algorithm::try_from(parsed.algorithm),
+        Params::try_from(&parsed),
+        parsed.salt,
+        parsed.hash,
+    ) else {
+        return false;
+    };
+    let version = parsed
+        .version
+        .map_or(Ok(Version::V0x13), Version::try_from)
+        .unwrap_or(Version::V0x13);
+    let mut salt_buffer = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buffer) else {
+        return false;
+    };
+    let argon2 = Argon2::new(algorithm, version, params.clone());
+    let mut computed = vec![0u8; expected.len()];
     argon2
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| HashingError::Failed(e.to_string()))
+        .hash_password_into_with_memory(
+            password.as_bytes(),
+            salt,
+            &mut computed,
+            memory.for_params(&params),
+        )
+        .is_ok()
+        && super::tokens::constant_time_eq(&computed, expected.as_bytes())
 }
 
-fn verify_with(argon2: &Argon2<'_>, password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| argon2.verify_password(password.as_bytes(), &parsed).is_ok())
-        .unwrap_or(false)
-}
-
-fn run(argon2: &Argon2<'_>, dummy: &str, job: Job) {
+fn run(argon2: &Argon2<'_>, memory: &mut Memory, dummy: &str, job: Job) {
     match job {
         Job::Hash { password, reply } => {
-            let _ = reply.send(hash_with(argon2, &password));
+            let _ = reply.send(hash_with(argon2, memory, &password));
         }
         Job::Verify {
             password,
@@ -208,9 +281,9 @@ fn run(argon2: &Argon2<'_>, dummy: &str, job: Job) {
             reply,
         } => {
             let ok = match hash {
-                Some(hash) => verify_with(argon2, &password, &hash),
+                Some(hash) => verify_with(memory, &password, &hash),
                 None => {
-                    let _ = verify_with(argon2, &password, dummy);
+                    let _ = verify_with(memory, &password, dummy);
                     false
                 }
             };
@@ -247,6 +320,44 @@ mod tests {
                 .await
                 .unwrap()
         );
+    }
+
+    #[test]
+    fn hashes_match_the_argon2_crates_own_format_both_ways() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let params =
+            Params::new(CHEAP.memory_kib, CHEAP.iterations, CHEAP.parallelism, None).unwrap();
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let mut memory = Memory::default();
+        // Ours, checked by the crate.
+        let ours = hash_with(&argon2, &mut memory, "パスワード 日本語 ok").unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(
+            argon2
+                .verify_password("パスワード 日本語 ok".as_bytes(), &parsed)
+                .is_ok()
+        );
+        assert!(argon2.verify_password(b"other", &parsed).is_err());
+        // The crate's (as stored by earlier versions and the seeder), checked by ours, with
+        // other parameters than the thread's memory was sized for.
+        let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
+        let other = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(128, 2, 1, None).unwrap(),
+        );
+        let theirs = other
+            .hash_password(b"correct horse", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify_with(&mut memory, "correct horse", &theirs));
+        assert!(!verify_with(&mut memory, "correct horse!", &theirs));
+        assert!(verify_with(&mut memory, "パスワード 日本語 ok", &ours));
+        assert!(!verify_with(
+            &mut memory,
+            "x",
+            "$argon2id$v=19$m=64,t=1,p=1$bm90IGEgaGFzaA"
+        ));
     }
 
     #[cfg(target_os = "linux")]
