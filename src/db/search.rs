@@ -9,7 +9,10 @@
 //! - a wide status filter (most statuses) is written as `NOT IN` the others, which no index
 //!   serves, so the planner never picks the status index and then sorts most of the table;
 //! - the prefecture is compared as `prefecture || ''`, for the same reason: even one prefecture
-//!   is found faster by walking newest first than by sorting all its rows.
+//!   is found faster by walking newest first than by sorting all its rows;
+//! - a name is first looked for in the name-key index alone, up to [`FEW_NAMES`] declarers:
+//!   when fewer match (a rare name), the page is fetched by their IDs; when more match (a
+//!   common one), walking newest first meets a page of them quickly.
 
 use diesel::prelude::*;
 
@@ -49,6 +52,19 @@ pub fn by_corporate_number(
     list(conn, filter, Some(number))
 }
 
+/// Below this many declarers matching a name, a listing fetches them by ID.
+pub const FEW_NAMES: usize = 2000;
+
+/// The declarers whose name key matches, unless there are [`FEW_NAMES`] or more.
+fn few_matching_declarers(conn: &mut DbConnection, pattern: &str) -> QueryResult<Option<Vec<i64>>> {
+    let ids: Vec<i64> = declarers::table
+        .filter(declarers::organization_name_key.like(pattern).escape('\\'))
+        .select(declarers::id)
+        .limit(FEW_NAMES as i64)
+        .load(conn)?;
+    Ok((ids.len() < FEW_NAMES).then_some(ids))
+}
+
 /// The statuses a filter leaves out, when it lets most of them through.
 fn excluded_statuses<'a>(statuses: &[&str]) -> Option<Vec<&'a str>> {
     let excluded: Vec<&str> = Status::ALL
@@ -60,7 +76,7 @@ fn excluded_statuses<'a>(statuses: &[&str]) -> Option<Vec<&'a str>> {
 }
 
 macro_rules! listing {
-    ($conn:expr, $backend:ty, $filter:expr, $corporate:expr) => {{
+    ($conn:expr, $backend:ty, $filter:expr, $corporate:expr, $declarers:expr) => {{
         let filter: &Filter<'_> = $filter;
         let mut query = declarations::table
             .inner_join(declarers::table)
@@ -83,7 +99,9 @@ macro_rules! listing {
         if filter.prefectures.len() < ALL_PREFECTURE_CODES {
             query = query.filter(declarers::prefecture.concat("").eq_any(filter.prefectures));
         }
-        if filter.name_pattern != "%" {
+        if let Some(ids) = $declarers {
+            query = query.filter(declarations::declarer_id.eq_any(ids));
+        } else if !filter.name_pattern.chars().all(|c| c == '%') {
             query = query.filter(
                 declarers::organization_name_key
                     .like(filter.name_pattern)
@@ -102,9 +120,24 @@ fn list(
     filter: &Filter<'_>,
     corporate_number: Option<&str>,
 ) -> QueryResult<Vec<(Declaration, Declarer)>> {
+    let any_name = filter.name_pattern.chars().all(|c| c == '%');
+    let declarers = match corporate_number {
+        None if !any_name => few_matching_declarers(conn, filter.name_pattern)?,
+        _ => None,
+    };
     match conn {
-        DbConnection::Sqlite(c) => listing!(c, diesel::sqlite::Sqlite, filter, corporate_number),
-        DbConnection::Postgres(c) => listing!(c, diesel::pg::Pg, filter, corporate_number),
+        DbConnection::Sqlite(c) => {
+            listing!(
+                c,
+                diesel::sqlite::Sqlite,
+                filter,
+                corporate_number,
+                declarers
+            )
+        }
+        DbConnection::Postgres(c) => {
+            listing!(c, diesel::pg::Pg, filter, corporate_number, declarers)
+        }
     }
 }
 

@@ -128,3 +128,99 @@ async fn expired_statistics_are_answered_while_they_are_refreshed() {
     assert_eq!(refreshed["by_status"]["declared"], 1, "{refreshed}");
     assert_ne!(refreshed["generated_at"], stale["generated_at"]);
 }
+
+/// A name that few declarers have and one that many have are both answered newest first with
+/// exactly the declarers whose name key contains it, page after page.
+#[tokio::test]
+async fn rare_and_common_names_page_through_the_same_results() {
+    use diesel::prelude::*;
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = TestApp::spawn(backend).await else {
+            continue;
+        };
+        let db = app.state.db.clone();
+        tokio::task::spawn_blocking(move || {
+            security_action::seed::seed(
+                &db,
+                2_500,
+                "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
+                7,
+                false,
+            )
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        // A word in most name keys (more than FEW_NAMES), and a key only one declarer has.
+        app.state
+            .db
+            .write(|conn| {
+                diesel::sql_query("UPDATE declarers SET organization_name_key = organization_name_key || 'テスト' WHERE id % 5 <> 0")
+                    .execute(conn)
+                    .map_err(security_action::db::DbError::from)
+            })
+            .await
+            .unwrap();
+        let keys: Vec<String> = app
+            .state
+            .db
+            .read(|conn| {
+                use security_action::db::schema::declarers::dsl::*;
+                Ok::<_, security_action::db::DbError>(
+                    declarers.select(organization_name_key).load(conn)?,
+                )
+            })
+            .await
+            .unwrap();
+        let common = "テスト".to_owned();
+        assert!(
+            keys.iter().filter(|k| k.contains(&common)).count()
+                >= security_action::db::search::FEW_NAMES
+        );
+        let rare = keys
+            .iter()
+            .find(|k| keys.iter().filter(|o| o.contains(k.as_str())).count() == 1)
+            .unwrap()
+            .clone();
+        for term in [common, rare] {
+            // The expected names: live declarations whose key contains the term, newest first.
+            let pattern = format!("%{term}%");
+            let expected: Vec<String> = app
+                .state
+                .db
+                .read(move |conn| {
+                    use security_action::db::schema::{declarations, declarers};
+                    Ok::<_, security_action::db::DbError>(
+                        declarations::table
+                            .inner_join(declarers::table)
+                            .filter(declarations::status.eq_any(["declared", "accepted"]))
+                            .filter(declarers::organization_name_key.like(pattern))
+                            .order(declarations::id.desc())
+                            .limit(45)
+                            .select(declarers::organization_name)
+                            .load(conn)?,
+                    )
+                })
+                .await
+                .unwrap();
+            let mut seen = Vec::new();
+            let mut cursor: Option<String> = None;
+            while seen.len() < 45 {
+                let mut url = format!("/v1/registry?limit=20&name={}", urlencode(&term));
+                if let Some(c) = &cursor {
+                    url.push_str(&format!("&cursor={c}"));
+                }
+                let page = json_with_status(app.get(&url).await, 200).await;
+                for item in page["items"].as_array().unwrap() {
+                    seen.push(item["organization_name"].as_str().unwrap().to_owned());
+                }
+                match page["next_cursor"].as_str() {
+                    Some(c) => cursor = Some(c.to_owned()),
+                    None => break,
+                }
+            }
+            seen.truncate(45);
+            assert_eq!(seen, expected, "{backend:?} {term}");
+        }
+    }
+}

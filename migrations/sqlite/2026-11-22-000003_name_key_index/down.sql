@@ -1,0 +1,1 @@
+DROP INDEX declarers_by_name_key;
