@@ -73,6 +73,18 @@ both_backends! {
         }
     }
 
+    async fn filters_with_a_nul_character_find_nothing(app) {
+        let operator = app.operator_token().await;
+        app.applicant().await;
+        let page = json_with_status(app.get_as("/v1/admin/declarations?q=%00%E6%A0%AA", &operator).await, 200).await;
+        assert_eq!(page["items"], json!([]));
+        let page = json_with_status(app.get_as("/v1/admin/audit-events?action=%00&target_kind=d%00", &operator).await, 200).await;
+        assert_eq!(page["items"], json!([]));
+        let page = json_with_status(app.get_as("/v1/admin/audit-events?target_id=%00", &operator).await, 200).await;
+        assert_eq!(page["items"], json!([]));
+        assert_problem(app.delete_as("/v1/admin/api-clients/sa_%00", &operator).await, 404, "not_found").await;
+    }
+
     async fn the_list_filters_by_status_star_prefecture_and_text(app) {
         let operator = app.operator_token().await;
         let mut osaka = one_star_application();
