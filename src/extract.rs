@@ -1,6 +1,8 @@
 //! Request extractors whose failures are problem details with field paths: [`Json`] for
 //! bodies and [`Query`] for query strings.
 
+mod objects;
+
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
@@ -102,16 +104,17 @@ fn is_json(req: &HttpRequest) -> bool {
 /// Deserialises JSON, reporting where it does not fit.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                ApiError::invalid_field(data_violation(&path, &inner.to_string()))
+    let value =
+        serde_path_to_error::deserialize(objects::Objects(&mut deserializer)).map_err(|error| {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            match inner.classify() {
+                serde_json::error::Category::Data => {
+                    ApiError::invalid_field(data_violation(&path, &inner.to_string()))
+                }
+                _ => malformed_json(&inner),
             }
-            _ => malformed_json(&inner),
-        }
-    })?;
+        })?;
     deserializer.end().map_err(|e| malformed_json(&e))?;
     Ok(value)
 }
@@ -254,6 +257,22 @@ mod tests {
             field_error(r#"{"inner":{"n":1},"list":[],"status":"x"}"#).1,
             "unknown_field"
         );
+    }
+
+    #[test]
+    fn structs_are_objects_only_at_every_depth() {
+        let (field, code) = field_error(r#"[{"n":1},[]]"#);
+        assert_eq!((field.as_str(), code), ("", "invalid_type"));
+        assert_eq!(
+            field_error(r#"{"inner":[1],"list":[]}"#),
+            ("inner".into(), "invalid_type")
+        );
+        assert_eq!(
+            field_error(r#"{"inner":{"n":1},"list":[{"n":1},[2]]}"#),
+            ("list[1]".into(), "invalid_type")
+        );
+        let ok: Outer = parse_json(br#"{"inner":{"n":1},"list":[{"n":2}]}"#).unwrap();
+        assert_eq!(ok.list.len(), 1);
     }
 
     #[test]
