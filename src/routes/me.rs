@@ -129,8 +129,9 @@ pub struct OrganizationPatch {
     pub prefecture: Option<String>,
     pub address: Option<String>,
     pub industry: Option<String>,
+    #[serde(default, deserialize_with = "crate::extract::optional_whole_number")]
     pub employees: Option<i64>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::extract::present_whole_number")]
     #[schema(value_type = Option<i64>)]
     pub capital_yen: Option<Option<i64>>,
     #[serde(default, deserialize_with = "present")]
