@@ -126,6 +126,13 @@ both_backends! {
         assert_problem(made_up, 410, "invalid_reset_token").await;
     }
 
+    async fn a_new_password_breaking_a_rule_is_422_before_the_token_is_looked_at(app) {
+        for (password, code) in [("short", "too_short"), ("xxxxxxxxxxxxxxxx", "repeated_character")] {
+            let response = app.post_json("/v1/auth/password-resets", &json!({"token": "made-up", "new_password": password})).await;
+            assert_eq!(field_errors(&assert_problem(response, 422, "validation_failed").await), [("new_password".to_owned(), code.to_owned())]);
+        }
+    }
+
     async fn identifiers_with_a_nul_character_are_simply_unknown(app) {
         // PostgreSQL text cannot hold U+0000; such an identifier matches nothing on either backend.
         let login = app.post_json("/v1/auth/login", &json!({"user_number": "3182\u{0}04957365", "password": "whatever it is here"})).await;

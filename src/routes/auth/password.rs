@@ -226,6 +226,8 @@ pub async fn reset_password(
     state: web::Data<AppState>,
     Json(input): Json<PasswordResetInput>,
 ) -> Result<HttpResponse, ApiError> {
+    // The rules that need no account first, so that a bad password is a 422 whatever the token.
+    check_password("new_password", &input.new_password, None).map_err(ApiError::invalid_field)?;
     let digest = token_digest(&input.token);
     let token = state
         .db
