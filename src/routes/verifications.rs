@@ -325,12 +325,23 @@ pub async fn verify_batch(
         Lookup(String, Option<String>, Option<String>),
         Failed(ItemError),
     }
+    // A name over the limit fails the whole call, whatever the rest of its item.
     let mut violations = Vec::new();
+    let mut names = Vec::with_capacity(input.items.len());
+    for (i, item) in input.items.iter().enumerate() {
+        match check_name("organization_name", item.organization_name.as_deref()) {
+            Ok(name) => names.push(name),
+            Err(v) => violations.push(v.under(&format!("items[{i}]"))),
+        }
+    }
+    if !violations.is_empty() {
+        return Err(ApiError::validation(violations));
+    }
     let plans: Vec<(String, Plan)> = input
         .items
         .iter()
-        .enumerate()
-        .map(|(i, item)| {
+        .zip(names)
+        .map(|(item, name)| {
             let plan = match DeclarationId::parse(&item.declaration_id) {
                 Err(e) => Plan::Failed(ItemError {
                     code: "invalid_format".into(),
@@ -344,26 +355,12 @@ pub async fn verify_batch(
                         code: "invalid_corporate_number".into(),
                         message: v.message(crate::domain::language::Language::En).to_owned(),
                     }),
-                    Ok(number) => {
-                        match check_name("organization_name", item.organization_name.as_deref()) {
-                            Ok(name) => Plan::Lookup(id.as_str().to_owned(), number, name),
-                            Err(v) => {
-                                violations.push(v.under(&format!("items[{i}]")));
-                                Plan::Failed(ItemError {
-                                    code: "invalid_name".into(),
-                                    message: String::new(),
-                                })
-                            }
-                        }
-                    }
+                    Ok(number) => Plan::Lookup(id.as_str().to_owned(), number, name),
                 },
             };
             (item.declaration_id.clone(), plan)
         })
         .collect();
-    if !violations.is_empty() {
-        return Err(ApiError::validation(violations));
-    }
     let mut ids: Vec<String> = plans
         .iter()
         .filter_map(|(_, p)| match p {
