@@ -85,6 +85,14 @@ both_backends! {
         assert_problem(app.delete_as("/v1/admin/api-clients/sa_%00", &operator).await, 404, "not_found").await;
     }
 
+    async fn audit_filters_are_limited_in_characters(app) {
+        let operator = app.operator_token().await;
+        let kanji = "監".repeat(100);
+        json_with_status(app.get_as(&format!("/v1/admin/audit-events?action={kanji}"), &operator).await, 200).await;
+        let problem = assert_problem(app.get_as(&format!("/v1/admin/audit-events?target_kind={kanji}監"), &operator).await, 422, "validation_failed").await;
+        assert_eq!(field_errors(&problem), [("target_kind".to_owned(), "too_long".to_owned())]);
+    }
+
     async fn the_list_filters_by_status_star_prefecture_and_text(app) {
         let operator = app.operator_token().await;
         let mut osaka = one_star_application();
