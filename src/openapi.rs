@@ -219,13 +219,18 @@ fn route_table() -> &'static [(ResourceDef, Vec<&'static str>)] {
     })
 }
 
-/// The methods allowed on a concrete path; empty when no route has that path.
+/// The methods allowed on a concrete path; empty when no route has that path. As in OpenAPI, a
+/// path without parameters is matched before templated ones: `/v1/verifications/batch` is the
+/// batch operation's path (POST) only, not also a declaration ID.
 pub fn methods_for_path(path: &str) -> Vec<&'static str> {
-    route_table()
-        .iter()
-        .filter(|(def, _)| def.is_match(path))
-        .flat_map(|(_, methods)| methods.iter().copied())
-        .collect()
+    let matching = || route_table().iter().filter(|(def, _)| def.is_match(path));
+    let exact = matching().find(|(def, _)| !def.is_prefix() && def.pattern() == Some(path));
+    match exact {
+        Some((_, methods)) => methods.clone(),
+        None => matching()
+            .flat_map(|(_, methods)| methods.iter().copied())
+            .collect(),
+    }
 }
 
 #[cfg(test)]
@@ -237,6 +242,11 @@ mod tests {
         assert_eq!(methods_for_path("/v1/diagnosis/score"), vec!["POST"]);
         assert_eq!(methods_for_path("/healthz"), vec!["GET"]);
         assert!(methods_for_path("/v1/nothing-here").is_empty());
+        assert_eq!(methods_for_path("/v1/verifications/batch"), vec!["POST"]);
+        assert_eq!(
+            methods_for_path("/v1/verifications/407731820954"),
+            vec!["GET"]
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, HttpResponseBuilder, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -210,6 +210,7 @@ fn note_unknown(state: &AppState, caller: &ApiCaller, count: u32) -> Result<(), 
 #[get("/verifications/{declaration_id}")]
 #[tracing::instrument(skip_all)]
 pub async fn verify(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
     path: web::Path<String>,
@@ -218,7 +219,15 @@ pub async fn verify(
     caller.require(SCOPE)?;
     let allowance = state.limits.per_client.check(&caller.client.client_id)?;
     let requested = path.into_inner();
-    let id = DeclarationId::parse(&requested).map_err(|e| invalid_format("declaration_id", e))?;
+    let id = DeclarationId::parse(&requested).map_err(|e| {
+        // `/v1/verifications/batch` is the batch operation's path, where GET is not allowed.
+        let allowed = crate::openapi::methods_for_path(req.path());
+        if allowed.contains(&"GET") {
+            invalid_format("declaration_id", e)
+        } else {
+            ApiError::method_not_allowed(&allowed)
+        }
+    })?;
     let mut violations = Vec::new();
     let corporate_number =
         check_corporate_number("corporate_number", query.corporate_number.as_deref())
