@@ -197,7 +197,7 @@ pub async fn patch_organization(
     Json(patch): Json<OrganizationPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = common::actor(&req, &state, "declarer", Some(user.user_number.to_string()));
-    let if_match = common::if_match(&req);
+    let if_match = common::if_match(&req)?;
     let (me, tag) = state
         .db
         .write(move |conn| {
