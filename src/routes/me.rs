@@ -88,7 +88,10 @@ fn load_me(
 #[utoipa::path(
     tag = "account",
     security(("bearer" = [])),
-    responses((status = 200, description = "The account", body = Me, headers(("ETag" = String))))
+    responses(
+        (status = 200, description = "The account", body = Me, headers(("ETag" = String))),
+        (status = 403, response = crate::openapi::Forbidden),
+    )
 )]
 #[get("/me")]
 #[tracing::instrument(skip_all)]
@@ -186,6 +189,7 @@ impl OrganizationPatch {
         (status = 200, description = "The account after the change", body = Me, headers(("ETag" = String))),
         (status = 409, description = "Another live declaration has this corporate number", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 412, description = "The account changed since it was read", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, response = crate::openapi::Forbidden),
     )
 )]
 #[patch("/me/organization")]

@@ -73,7 +73,10 @@ fn prefix_pattern(prefix: Option<&str>) -> String {
     tag = "secretariat",
     security(("bearer" = [])),
     params(AuditQuery),
-    responses((status = 200, description = "A page of events", body = AuditPage))
+    responses(
+        (status = 200, description = "A page of events", body = AuditPage),
+        (status = 403, response = crate::openapi::Forbidden),
+    )
 )]
 #[get("/admin/audit-events")]
 #[tracing::instrument(skip_all)]
@@ -176,7 +179,10 @@ pub struct OutboxPage {
     tag = "secretariat",
     security(("bearer" = [])),
     params(OutboxQuery),
-    responses((status = 200, description = "A page of e-mails", body = OutboxPage))
+    responses(
+        (status = 200, description = "A page of e-mails", body = OutboxPage),
+        (status = 403, response = crate::openapi::Forbidden),
+    )
 )]
 #[get("/admin/outbox")]
 #[tracing::instrument(skip_all)]
