@@ -1,10 +1,13 @@
 //! Request extractors whose failures are problem details with field paths: [`Json`] for
 //! bodies and [`Query`] for query strings.
 
+mod objects;
+
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::domain::language::Language;
@@ -102,16 +105,17 @@ fn is_json(req: &HttpRequest) -> bool {
 /// Deserialises JSON, reporting where it does not fit.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                ApiError::invalid_field(data_violation(&path, &inner.to_string()))
+    let value =
+        serde_path_to_error::deserialize(objects::Objects(&mut deserializer)).map_err(|error| {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            match inner.classify() {
+                serde_json::error::Category::Data => {
+                    ApiError::invalid_field(data_violation(&path, &inner.to_string()))
+                }
+                _ => malformed_json(&inner),
             }
-            _ => malformed_json(&inner),
-        }
-    })?;
+        })?;
     deserializer.end().map_err(|e| malformed_json(&e))?;
     Ok(value)
 }
@@ -128,6 +132,64 @@ fn malformed_json(error: &serde_json::Error) -> ApiError {
             format!("The body is not valid JSON: {error}"),
         ),
     )
+}
+
+/// Deserialises a JSON Schema `integer`: a number without a fractional part, written with or
+/// without one (`12` or `12.0`). For `#[serde(deserialize_with = "whole_number")]`.
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    struct Whole;
+
+    impl serde::de::Visitor<'_> for Whole {
+        type Value = i64;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an integer")
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v)
+                .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+        }
+
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
+            // i64::MIN is exactly representable; i64::MAX rounds up to 2^63, which is out of range.
+            const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+            if v.fract() == 0.0 && (-LIMIT..LIMIT).contains(&v) {
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    reason = "whole and in range, checked above"
+                )]
+                Ok(v as i64)
+            } else {
+                Err(E::invalid_type(serde::de::Unexpected::Float(v), &self))
+            }
+        }
+    }
+
+    deserializer.deserialize_any(Whole)
+}
+
+/// An integer as [`whole_number`] reads it.
+#[derive(serde::Deserialize)]
+struct WholeNumber(#[serde(deserialize_with = "whole_number")] i64);
+
+/// An optional [`whole_number`]; `null` is `None`.
+pub fn optional_whole_number<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i64>, D::Error> {
+    Ok(Option::<WholeNumber>::deserialize(deserializer)?.map(|n| n.0))
+}
+
+/// A [`whole_number`] field of a partial change: absent (the outer `None`, with
+/// `#[serde(default)]`), `null` (clear) or a value.
+pub fn present_whole_number<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<i64>>, D::Error> {
+    optional_whole_number(deserializer).map(Some)
 }
 
 /// A query string. A parameter that does not fit its type is a 422 naming the parameter.
@@ -254,6 +316,53 @@ mod tests {
             field_error(r#"{"inner":{"n":1},"list":[],"status":"x"}"#).1,
             "unknown_field"
         );
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Counts {
+        #[serde(deserialize_with = "whole_number")]
+        n: i64,
+        #[serde(default, deserialize_with = "optional_whole_number")]
+        m: Option<i64>,
+    }
+
+    #[test]
+    fn integers_may_be_written_with_a_zero_fraction() {
+        let counts: Counts = parse_json(br#"{"n": 12.0, "m": 3}"#).unwrap();
+        assert_eq!((counts.n, counts.m), (12, Some(3)));
+        let counts: Counts = parse_json(br#"{"n": -4, "m": null}"#).unwrap();
+        assert_eq!((counts.n, counts.m), (-4, None));
+        let counts: Counts = parse_json(br#"{"n": 1e3}"#).unwrap();
+        assert_eq!((counts.n, counts.m), (1000, None));
+        for body in [
+            r#"{"n": 1.5}"#,
+            r#"{"n": "12"}"#,
+            r#"{"n": 1e19}"#,
+            r#"{"n": 9223372036854775808}"#,
+            r#"{"n": 1, "m": 0.5}"#,
+        ] {
+            let error = parse_json::<Counts>(body.as_bytes()).unwrap_err();
+            assert_eq!(error.status().as_u16(), 422, "{body}");
+        }
+        let error = parse_json::<Counts>(br#"{"n": 1.5}"#).unwrap_err();
+        assert_eq!(error.errors()[0].code, "invalid_type");
+    }
+
+    #[test]
+    fn structs_are_objects_only_at_every_depth() {
+        let (field, code) = field_error(r#"[{"n":1},[]]"#);
+        assert_eq!((field.as_str(), code), ("", "invalid_type"));
+        assert_eq!(
+            field_error(r#"{"inner":[1],"list":[]}"#),
+            ("inner".into(), "invalid_type")
+        );
+        assert_eq!(
+            field_error(r#"{"inner":{"n":1},"list":[{"n":1},[2]]}"#),
+            ("list[1]".into(), "invalid_type")
+        );
+        let ok: Outer = parse_json(br#"{"inner":{"n":1},"list":[{"n":2}]}"#).unwrap();
+        assert_eq!(ok.list.len(), 1);
     }
 
     #[test]

@@ -5,7 +5,9 @@ use std::sync::OnceLock;
 
 use actix_router::ResourceDef;
 use utoipa::OpenApi;
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa_actix_web::AppExt;
 
@@ -76,34 +78,137 @@ impl utoipa::Modify for SecuritySchemes {
     }
 }
 
-/// Reusable error answers, by component name: (name, status, description).
-const SHARED_RESPONSES: [(&str, &str, &str); 5] = [
-    (
-        "BadRequest",
-        "400",
-        "The request could not be read (malformed JSON, for instance)",
-    ),
-    (
-        "PayloadTooLarge",
-        "413",
-        "The body is larger than the configured limit",
-    ),
-    (
-        "UnsupportedMediaType",
-        "415",
-        "The body is not sent as application/json",
-    ),
-    (
-        "ValidationFailed",
-        "422",
-        "Some fields or parameters break a rule; `errors` lists each",
-    ),
-    (
-        "InternalError",
-        "500",
-        "An unexpected failure; the answer is opaque and the cause is logged",
-    ),
+/// When a shared error answer is added to an operation by itself.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AppliesTo {
+    /// Every operation.
+    Every,
+    /// Operations that need a token.
+    Secured,
+    /// Operations with a request body.
+    WithBody,
+    /// Operations with a request body or parameters besides headers.
+    WithInput,
+    /// Only where an operation names it (`response = …` in its annotation).
+    Named,
+}
+
+/// A reusable error answer: its component name, status, description, the header it carries
+/// and where it applies.
+struct SharedResponse {
+    name: &'static str,
+    status: &'static str,
+    description: &'static str,
+    header: Option<(&'static str, &'static str)>,
+    applies: AppliesTo,
+}
+
+static SHARED_RESPONSES: [SharedResponse; 9] = [
+    SharedResponse {
+        name: "BadRequest",
+        status: "400",
+        description: "The request could not be read (malformed JSON, for instance)",
+        header: None,
+        applies: AppliesTo::WithBody,
+    },
+    SharedResponse {
+        name: "Unauthorized",
+        status: "401",
+        description: "No access token, or one that is malformed, expired or not for this API \
+                      (`missing_token`, `invalid_token`, `expired_token`)",
+        header: Some((
+            "WWW-Authenticate",
+            "`Bearer`: the scheme the operation expects",
+        )),
+        applies: AppliesTo::Secured,
+    },
+    SharedResponse {
+        name: "Forbidden",
+        status: "403",
+        description: "A valid token of a caller this operation is not for (a declarer's on the \
+                      secretariat's operations, an operator's on a declarer's), or without the \
+                      scope it needs",
+        header: None,
+        applies: AppliesTo::Named,
+    },
+    SharedResponse {
+        name: "PayloadTooLarge",
+        status: "413",
+        description: "The body is larger than the configured limit",
+        header: None,
+        applies: AppliesTo::WithBody,
+    },
+    SharedResponse {
+        name: "UnsupportedMediaType",
+        status: "415",
+        description: "The body is not sent as application/json",
+        header: None,
+        applies: AppliesTo::WithBody,
+    },
+    SharedResponse {
+        name: "ValidationFailed",
+        status: "422",
+        description: "Some fields or parameters break a rule; `errors` lists each",
+        header: None,
+        applies: AppliesTo::WithInput,
+    },
+    SharedResponse {
+        name: "TooManyRequests",
+        status: "429",
+        description: "Too many requests from this address; retry after `Retry-After` seconds",
+        header: Some(("Retry-After", "Seconds to wait before retrying")),
+        applies: AppliesTo::Named,
+    },
+    SharedResponse {
+        name: "InternalError",
+        status: "500",
+        description: "An unexpected failure; the answer is opaque and the cause is logged",
+        header: None,
+        applies: AppliesTo::Every,
+    },
+    SharedResponse {
+        name: "ServiceUnavailable",
+        status: "503",
+        description: "Busy (password hashing is saturated) or the database cannot be reached; \
+                      retry after `Retry-After` seconds",
+        header: Some(("Retry-After", "Seconds to wait before retrying")),
+        applies: AppliesTo::Named,
+    },
 ];
+
+/// Names a shared error answer in an operation's annotation:
+/// `(status = 403, response = openapi::Forbidden)`.
+macro_rules! named_responses {
+    ($($(#[$meta:meta])* $name:ident;)*) => {
+        $(
+            $(#[$meta])*
+            pub struct $name;
+
+            impl<'s> utoipa::ToResponse<'s> for $name {
+                fn response() -> (&'s str, RefOr<utoipa::openapi::Response>) {
+                    let shared = shared(stringify!($name));
+                    (shared.name, RefOr::T(problem_response(shared)))
+                }
+            }
+        )*
+    };
+}
+
+named_responses! {
+    /// 403: a valid token of the wrong kind of caller, or without the needed scope.
+    Forbidden;
+    /// 429 with `Retry-After`: the address's budget for the public operations is spent.
+    TooManyRequests;
+    /// 503 with `Retry-After`: password hashing is saturated, or the database cannot be reached.
+    ServiceUnavailable;
+}
+
+fn shared(name: &str) -> &'static SharedResponse {
+    SHARED_RESPONSES
+        .iter()
+        .find(|r| r.name == name)
+        .unwrap_or(&SHARED_RESPONSES[SHARED_RESPONSES.len() - 1])
+}
 
 /// Builds the full document from the routes.
 fn build() -> utoipa::openapi::OpenApi {
@@ -129,29 +234,39 @@ pub fn document_json() -> String {
     text
 }
 
-fn problem_response(description: &str) -> utoipa::openapi::Response {
-    ResponseBuilder::new()
-        .description(description)
+fn problem_response(shared: &SharedResponse) -> utoipa::openapi::Response {
+    let mut response = ResponseBuilder::new()
+        .description(shared.description)
         .content(
             crate::error::PROBLEM_JSON,
             ContentBuilder::new()
                 .schema(Some(Ref::from_schema_name("ProblemDetails")))
                 .build(),
-        )
-        .build()
+        );
+    if let Some((name, description)) = shared.header {
+        response = response.header(
+            name,
+            HeaderBuilder::new()
+                .schema(ObjectBuilder::new().schema_type(Type::String))
+                .description(Some(description))
+                .build(),
+        );
+    }
+    response.build()
 }
 
-/// Every operation can fail unexpectedly (500); every one with a body can get a malformed,
-/// oversized, wrongly typed or invalid one (400, 413, 415, 422); every one with parameters can
-/// get invalid ones (422).
+/// Every operation can fail unexpectedly (500); every one that needs a token can get none or a
+/// bad one (401); every one with a body can get a malformed, oversized, wrongly typed or
+/// invalid one (400, 413, 415, 422); every one with parameters can get invalid ones (422).
+/// The others (403, 429, 503) are added where an operation names them.
 fn add_shared_responses(doc: &mut utoipa::openapi::OpenApi) {
     let components = doc
         .components
         .get_or_insert_with(utoipa::openapi::Components::new);
-    for (name, _, description) in SHARED_RESPONSES {
+    for shared in &SHARED_RESPONSES {
         components
             .responses
-            .insert(name.to_owned(), RefOr::T(problem_response(description)));
+            .insert(shared.name.to_owned(), RefOr::T(problem_response(shared)));
     }
     for item in doc.paths.paths.values_mut() {
         for operation in operations_mut(item) {
@@ -161,19 +276,20 @@ fn add_shared_responses(doc: &mut utoipa::openapi::OpenApi) {
                 p.iter()
                     .any(|p| !matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Header))
             });
-            for (name, status, _) in SHARED_RESPONSES {
-                let applies = match status {
-                    "500" => true,
-                    "401" | "403" => secured,
-                    "422" => has_body || has_params,
-                    _ => has_body,
+            for shared in &SHARED_RESPONSES {
+                let applies = match shared.applies {
+                    AppliesTo::Every => true,
+                    AppliesTo::Secured => secured,
+                    AppliesTo::WithBody => has_body,
+                    AppliesTo::WithInput => has_body || has_params,
+                    AppliesTo::Named => false,
                 };
                 if applies {
                     operation
                         .responses
                         .responses
-                        .entry(status.to_owned())
-                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+                        .entry(shared.status.to_owned())
+                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(shared.name)));
                 }
             }
         }
@@ -219,13 +335,18 @@ fn route_table() -> &'static [(ResourceDef, Vec<&'static str>)] {
     })
 }
 
-/// The methods allowed on a concrete path; empty when no route has that path.
+/// The methods allowed on a concrete path; empty when no route has that path. As in OpenAPI, a
+/// path without parameters is matched before templated ones: `/v1/verifications/batch` is the
+/// batch operation's path (POST) only, not also a declaration ID.
 pub fn methods_for_path(path: &str) -> Vec<&'static str> {
-    route_table()
-        .iter()
-        .filter(|(def, _)| def.is_match(path))
-        .flat_map(|(_, methods)| methods.iter().copied())
-        .collect()
+    let matching = || route_table().iter().filter(|(def, _)| def.is_match(path));
+    let exact = matching().find(|(def, _)| !def.is_prefix() && def.pattern() == Some(path));
+    match exact {
+        Some((_, methods)) => methods.clone(),
+        None => matching()
+            .flat_map(|(_, methods)| methods.iter().copied())
+            .collect(),
+    }
 }
 
 #[cfg(test)]
@@ -237,6 +358,11 @@ mod tests {
         assert_eq!(methods_for_path("/v1/diagnosis/score"), vec!["POST"]);
         assert_eq!(methods_for_path("/healthz"), vec!["GET"]);
         assert!(methods_for_path("/v1/nothing-here").is_empty());
+        assert_eq!(methods_for_path("/v1/verifications/batch"), vec!["POST"]);
+        assert_eq!(
+            methods_for_path("/v1/verifications/407731820954"),
+            vec!["GET"]
+        );
     }
 
     #[test]

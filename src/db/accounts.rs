@@ -16,7 +16,7 @@ pub fn insert(conn: &mut DbConnection, account: &NewAccount<'_>) -> QueryResult<
 
 pub fn by_user_number(conn: &mut DbConnection, user_number: &str) -> QueryResult<Option<Account>> {
     accounts::table
-        .filter(accounts::user_number.eq(user_number))
+        .filter(accounts::user_number.eq(super::text(user_number)))
         .select(Account::as_select())
         .first(conn)
         .optional()

@@ -45,7 +45,7 @@ pub fn insert(
 
 pub fn by_client_id(conn: &mut DbConnection, client_id: &str) -> QueryResult<Option<ApiClient>> {
     api_clients::table
-        .filter(api_clients::client_id.eq(client_id))
+        .filter(api_clients::client_id.eq(super::text(client_id)))
         .select(ApiClient::as_select())
         .first(conn)
         .optional()
@@ -69,7 +69,7 @@ pub fn page(
 pub fn disable(conn: &mut DbConnection, client_id: &str, now: NaiveDateTime) -> QueryResult<bool> {
     diesel::update(
         api_clients::table
-            .filter(api_clients::client_id.eq(client_id))
+            .filter(api_clients::client_id.eq(super::text(client_id)))
             .filter(api_clients::disabled_at.is_null()),
     )
     .set(api_clients::disabled_at.eq(now))

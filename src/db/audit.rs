@@ -82,10 +82,10 @@ pub fn record(
         .values((
             audit_events::occurred_at.eq(now),
             audit_events::actor_kind.eq(actor.kind),
-            audit_events::actor_id.eq(actor.id.as_deref()),
+            audit_events::actor_id.eq(actor.id.as_deref().map(super::text)),
             audit_events::action.eq(action),
             audit_events::target_kind.eq(target_kind),
-            audit_events::target_id.eq(target_id),
+            audit_events::target_id.eq(target_id.map(super::text)),
             audit_events::before_state.eq(before),
             audit_events::after_state.eq(after),
             audit_events::request_id.eq(actor.request_id.as_deref()),
@@ -178,7 +178,7 @@ pub fn page_for_target(
     limit: i64,
 ) -> QueryResult<Vec<AuditEvent>> {
     audit_events::table
-        .filter(audit_events::target_id.eq(target_id))
+        .filter(audit_events::target_id.eq(super::text(target_id)))
         .filter(audit_events::id.lt(before))
         .order(audit_events::id.desc())
         .limit(limit)

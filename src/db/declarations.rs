@@ -25,7 +25,7 @@ pub fn public_id_taken(conn: &mut DbConnection, public_id: &str) -> QueryResult<
 
 pub fn by_public_id(conn: &mut DbConnection, public_id: &str) -> QueryResult<Option<Declaration>> {
     declarations::table
-        .filter(declarations::public_id.eq(public_id))
+        .filter(declarations::public_id.eq(super::text(public_id)))
         .select(Declaration::as_select())
         .first(conn)
         .optional()

@@ -79,7 +79,7 @@ pub fn update_contact(
 /// Declarers whose contact address is `email` (for user-number reminders).
 pub fn by_contact_email(conn: &mut DbConnection, email: &str) -> QueryResult<Vec<Declarer>> {
     declarers::table
-        .filter(declarers::contact_email.eq(email))
+        .filter(declarers::contact_email.eq(super::text(email)))
         .select(Declarer::as_select())
         .limit(20)
         .load(conn)

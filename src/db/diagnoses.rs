@@ -20,7 +20,7 @@ pub fn owned(
     public_id: &str,
 ) -> QueryResult<Option<Diagnosis>> {
     diagnoses::table
-        .filter(diagnoses::public_id.eq(public_id))
+        .filter(diagnoses::public_id.eq(super::text(public_id)))
         .filter(diagnoses::declarer_id.eq(declarer_id))
         .select(Diagnosis::as_select())
         .first(conn)

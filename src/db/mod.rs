@@ -28,6 +28,17 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::config::DatabaseUrl;
 
+/// Text from a request as both backends can take it. PostgreSQL's `text` cannot hold U+0000
+/// (a query binding it fails), so it becomes U+FFFD, which no stored key or identifier
+/// contains: a look-up simply finds nothing, as it does on SQLite.
+pub fn text(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.contains('\0') {
+        std::borrow::Cow::Owned(value.replace('\0', "\u{FFFD}"))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
+}
+
 /// The current time as stored: UTC, truncated to microseconds (PostgreSQL's precision), so
 /// that both backends return exactly what was written.
 pub fn now() -> chrono::NaiveDateTime {

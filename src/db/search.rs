@@ -155,7 +155,7 @@ pub fn by_public_id(
 
 /// A `LIKE` pattern matching keys that contain `key`.
 pub fn contains_pattern(key: &str) -> String {
-    let escaped = key
+    let escaped = super::text(key)
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");

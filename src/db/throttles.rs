@@ -16,7 +16,7 @@ pub struct Throttle {
 
 pub fn get(conn: &mut DbConnection, key: &str) -> QueryResult<Option<Throttle>> {
     throttles::table
-        .find(key)
+        .find(super::text(key))
         .select((
             throttles::failures,
             throttles::window_started_at,
@@ -29,7 +29,8 @@ pub fn get(conn: &mut DbConnection, key: &str) -> QueryResult<Option<Throttle>> 
 /// Stores a counter's new state (an update, or an insert for a new key; `ON CONFLICT` is not
 /// portable across the two backends here, and callers run this in its own transaction).
 pub fn put(conn: &mut DbConnection, key: &str, state: &Throttle) -> QueryResult<()> {
-    let updated = diesel::update(throttles::table.find(key))
+    let key = super::text(key);
+    let updated = diesel::update(throttles::table.find(&key))
         .set((
             throttles::failures.eq(state.failures),
             throttles::window_started_at.eq(state.window_started_at),
@@ -39,7 +40,7 @@ pub fn put(conn: &mut DbConnection, key: &str, state: &Throttle) -> QueryResult<
     if updated == 0 {
         diesel::insert_into(throttles::table)
             .values((
-                throttles::throttle_key.eq(key),
+                throttles::throttle_key.eq(&key),
                 throttles::failures.eq(state.failures),
                 throttles::window_started_at.eq(state.window_started_at),
                 throttles::blocked_until.eq(state.blocked_until),
@@ -50,7 +51,7 @@ pub fn put(conn: &mut DbConnection, key: &str, state: &Throttle) -> QueryResult<
 }
 
 pub fn clear(conn: &mut DbConnection, key: &str) -> QueryResult<()> {
-    diesel::delete(throttles::table.find(key))
+    diesel::delete(throttles::table.find(super::text(key)))
         .execute(conn)
         .map(drop)
 }

@@ -175,7 +175,7 @@ impl PolicyDisclosure {
             )),
             (false, None) => {}
         }
-        let other_description = other_description.filter(|d| !d.is_empty());
+        let other_description = other_description.map(str::trim).filter(|d| !d.is_empty());
         match (has(DisclosureMethod::Other), other_description) {
             (true, None) => violations.push(Violation::new(
                 "other_description",

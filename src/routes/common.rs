@@ -101,23 +101,53 @@ pub fn replay(
     }))
 }
 
-/// The `If-Match` header of a request, if any.
-pub fn if_match(req: &HttpRequest) -> Option<String> {
-    req.headers()
-        .get("if-match")
-        .map(|v| v.to_str().unwrap_or("\"\"").to_owned())
+/// The `If-Match` header of a request, if any: `*` or the entity tags it lists (weak ones
+/// without their `W/`). A header that is not `*` or a list of entity tags is a 400.
+pub fn if_match(req: &HttpRequest) -> Result<Option<Vec<String>>, ApiError> {
+    let Some(value) = req.headers().get("if-match") else {
+        return Ok(None);
+    };
+    let malformed = || {
+        ApiError::bad_request(
+            "invalid_if_match",
+            Message::new(
+                "If-Match には * か ETag(\"…\")を指定してください",
+                "If-Match must be * or a list of entity tags (\"…\").",
+            ),
+        )
+    };
+    let text = value.to_str().map_err(|_| malformed())?.trim();
+    if text == "*" {
+        return Ok(Some(vec!["*".to_owned()]));
+    }
+    text.split(',')
+        .map(|tag| {
+            let tag = tag.trim_matches([' ', '\t']);
+            let opaque = tag.strip_prefix("W/").unwrap_or(tag);
+            let inner = opaque
+                .strip_prefix('"')
+                .and_then(|t| t.strip_suffix('"'))
+                .ok_or_else(malformed)?;
+            if inner
+                .bytes()
+                .all(|b| b == b'!' || (b'#'..=b'~').contains(&b))
+            {
+                Ok(opaque.to_owned())
+            } else {
+                Err(malformed())
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
-/// An ETag compared with an `If-Match` header: 412 when it is given and matches none.
-pub fn check_if_match(header: Option<&str>, current: &str) -> Result<(), ApiError> {
-    let Some(header) = header else {
+/// An ETag compared with the tags of an `If-Match` header: 412 when there are some and none
+/// matches.
+pub fn check_if_match(tags: Option<&[String]>, current: &str) -> Result<(), ApiError> {
+    let Some(tags) = tags else {
         return Ok(());
     };
-    let matches = header
-        .split(',')
-        .map(|t| t.trim().trim_start_matches("W/"))
-        .any(|t| t == "*" || t == current);
-    if matches {
+    if tags.iter().any(|t| t == "*" || t == current) {
         Ok(())
     } else {
         Err(ApiError::new(
@@ -195,6 +225,36 @@ pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tags(value: &str) -> Result<Option<Vec<String>>, ApiError> {
+        let req = actix_web::test::TestRequest::default()
+            .insert_header(("If-Match", value))
+            .to_http_request();
+        if_match(&req)
+    }
+
+    #[test]
+    fn if_match_lists_entity_tags() {
+        assert_eq!(tags("*").unwrap(), Some(vec!["*".to_owned()]));
+        assert_eq!(
+            tags(r#""m1.2", W/"m3.4""#).unwrap(),
+            Some(vec![r#""m1.2""#.to_owned(), r#""m3.4""#.to_owned()])
+        );
+        for bad in ["null", "", "m1.2", r#""m1.2"#, r#""a"b""#, r#""a",,"b""#] {
+            assert_eq!(tags(bad).unwrap_err().code(), "invalid_if_match", "{bad}");
+        }
+        let none = actix_web::test::TestRequest::default().to_http_request();
+        assert_eq!(if_match(&none).unwrap(), None);
+        assert!(check_if_match(Some(&[r#""m1.2""#.to_owned()]), r#""m1.2""#).is_ok());
+        assert!(check_if_match(Some(&["*".to_owned()]), r#""m1.2""#).is_ok());
+        assert!(check_if_match(None, r#""m1.2""#).is_ok());
+        assert_eq!(
+            check_if_match(Some(&[r#""m9.9""#.to_owned()]), r#""m1.2""#)
+                .unwrap_err()
+                .status(),
+            StatusCode::PRECONDITION_FAILED
+        );
+    }
 
     #[test]
     fn cursors_round_trip_and_garbage_is_rejected() {

@@ -145,8 +145,11 @@ fn not_found() -> ApiError {
     tag = "diagnoses",
     security(("bearer" = [])),
     request_body = AnswersInput,
-    responses((status = 201, description = "Stored and scored", body = DiagnosisView,
-               headers(("Location" = String, description = "The diagnosis's URL"))))
+    responses(
+        (status = 201, description = "Stored and scored", body = DiagnosisView,
+         headers(("Location" = String, description = "The diagnosis's URL"))),
+        (status = 403, response = crate::openapi::Forbidden),
+    )
 )]
 #[post("/diagnoses")]
 #[tracing::instrument(skip_all)]
@@ -176,7 +179,10 @@ pub async fn create_diagnosis(
     tag = "diagnoses",
     security(("bearer" = [])),
     params(PageQuery),
-    responses((status = 200, description = "A page of diagnoses", body = DiagnosisPage))
+    responses(
+        (status = 200, description = "A page of diagnoses", body = DiagnosisPage),
+        (status = 403, response = crate::openapi::Forbidden),
+    )
 )]
 #[get("/diagnoses")]
 #[tracing::instrument(skip_all)]
@@ -218,6 +224,7 @@ pub async fn list_diagnoses(
     responses(
         (status = 200, description = "The diagnosis", body = DiagnosisView),
         (status = 404, description = "No such diagnosis of yours", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, response = crate::openapi::Forbidden),
     )
 )]
 #[get("/diagnoses/{diagnosis_id}")]

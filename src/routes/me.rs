@@ -88,7 +88,10 @@ fn load_me(
 #[utoipa::path(
     tag = "account",
     security(("bearer" = [])),
-    responses((status = 200, description = "The account", body = Me, headers(("ETag" = String))))
+    responses(
+        (status = 200, description = "The account", body = Me, headers(("ETag" = String))),
+        (status = 403, response = crate::openapi::Forbidden),
+    )
 )]
 #[get("/me")]
 #[tracing::instrument(skip_all)]
@@ -129,8 +132,9 @@ pub struct OrganizationPatch {
     pub prefecture: Option<String>,
     pub address: Option<String>,
     pub industry: Option<String>,
+    #[serde(default, deserialize_with = "crate::extract::optional_whole_number")]
     pub employees: Option<i64>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::extract::present_whole_number")]
     #[schema(value_type = Option<i64>)]
     pub capital_yen: Option<Option<i64>>,
     #[serde(default, deserialize_with = "present")]
@@ -185,6 +189,7 @@ impl OrganizationPatch {
         (status = 200, description = "The account after the change", body = Me, headers(("ETag" = String))),
         (status = 409, description = "Another live declaration has this corporate number", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 412, description = "The account changed since it was read", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, response = crate::openapi::Forbidden),
     )
 )]
 #[patch("/me/organization")]
@@ -196,7 +201,7 @@ pub async fn patch_organization(
     Json(patch): Json<OrganizationPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = common::actor(&req, &state, "declarer", Some(user.user_number.to_string()));
-    let if_match = common::if_match(&req);
+    let if_match = common::if_match(&req)?;
     let (me, tag) = state
         .db
         .write(move |conn| {

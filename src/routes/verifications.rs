@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, HttpResponseBuilder, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -205,11 +205,13 @@ fn note_unknown(state: &AppState, caller: &ApiCaller, count: u32) -> Result<(), 
          headers(("RateLimit-Limit" = u32), ("RateLimit-Remaining" = u32))),
         (status = 404, description = "A well-formed ID that does not exist", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 429, description = "The client's rate limit or its budget of unknown IDs is spent; see Retry-After", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, response = crate::openapi::Forbidden),
     )
 )]
 #[get("/verifications/{declaration_id}")]
 #[tracing::instrument(skip_all)]
 pub async fn verify(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
     path: web::Path<String>,
@@ -218,7 +220,15 @@ pub async fn verify(
     caller.require(SCOPE)?;
     let allowance = state.limits.per_client.check(&caller.client.client_id)?;
     let requested = path.into_inner();
-    let id = DeclarationId::parse(&requested).map_err(|e| invalid_format("declaration_id", e))?;
+    let id = DeclarationId::parse(&requested).map_err(|e| {
+        // `/v1/verifications/batch` is the batch operation's path, where GET is not allowed.
+        let allowed = crate::openapi::methods_for_path(req.path());
+        if allowed.contains(&"GET") {
+            invalid_format("declaration_id", e)
+        } else {
+            ApiError::method_not_allowed(&allowed)
+        }
+    })?;
     let mut violations = Vec::new();
     let corporate_number =
         check_corporate_number("corporate_number", query.corporate_number.as_deref())
@@ -294,6 +304,7 @@ pub const MAX_BATCH: usize = 1000;
     responses(
         (status = 200, description = "One result per item, in order", body = BatchOutput),
         (status = 429, description = "Rate limited; see Retry-After", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, response = crate::openapi::Forbidden),
     )
 )]
 #[post("/verifications/batch")]
@@ -322,12 +333,23 @@ pub async fn verify_batch(
         Lookup(String, Option<String>, Option<String>),
         Failed(ItemError),
     }
+    // A name over the limit fails the whole call, whatever the rest of its item.
     let mut violations = Vec::new();
+    let mut names = Vec::with_capacity(input.items.len());
+    for (i, item) in input.items.iter().enumerate() {
+        match check_name("organization_name", item.organization_name.as_deref()) {
+            Ok(name) => names.push(name),
+            Err(v) => violations.push(v.under(&format!("items[{i}]"))),
+        }
+    }
+    if !violations.is_empty() {
+        return Err(ApiError::validation(violations));
+    }
     let plans: Vec<(String, Plan)> = input
         .items
         .iter()
-        .enumerate()
-        .map(|(i, item)| {
+        .zip(names)
+        .map(|(item, name)| {
             let plan = match DeclarationId::parse(&item.declaration_id) {
                 Err(e) => Plan::Failed(ItemError {
                     code: "invalid_format".into(),
@@ -341,26 +363,12 @@ pub async fn verify_batch(
                         code: "invalid_corporate_number".into(),
                         message: v.message(crate::domain::language::Language::En).to_owned(),
                     }),
-                    Ok(number) => {
-                        match check_name("organization_name", item.organization_name.as_deref()) {
-                            Ok(name) => Plan::Lookup(id.as_str().to_owned(), number, name),
-                            Err(v) => {
-                                violations.push(v.under(&format!("items[{i}]")));
-                                Plan::Failed(ItemError {
-                                    code: "invalid_name".into(),
-                                    message: String::new(),
-                                })
-                            }
-                        }
-                    }
+                    Ok(number) => Plan::Lookup(id.as_str().to_owned(), number, name),
                 },
             };
             (item.declaration_id.clone(), plan)
         })
         .collect();
-    if !violations.is_empty() {
-        return Err(ApiError::validation(violations));
-    }
     let mut ids: Vec<String> = plans
         .iter()
         .filter_map(|(_, p)| match p {
@@ -445,6 +453,7 @@ pub struct VerificationLogPage {
     responses(
         (status = 200, description = "A page of the log", body = VerificationLogPage),
         (status = 404, description = "No such declaration of yours", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, response = crate::openapi::Forbidden),
     )
 )]
 #[get("/declarations/{declaration_id}/verification-log")]

@@ -54,6 +54,20 @@ both_backends! {
         assert_eq!(audit[0].0, "account.organization_changed");
     }
 
+    async fn a_malformed_if_match_is_a_bad_request_and_integers_may_end_in_zero_fractions(app) {
+        let applicant = app.applicant().await;
+        let patch = |tag: &'static str, body: serde_json::Value| {
+            let request = app.client.patch(app.url("/v1/me/organization")).bearer_auth(&applicant.access_token).header("If-Match", tag).json(&body);
+            async move { request.send().await.unwrap() }
+        };
+        assert_problem(patch("null", json!({"employees": 31})).await, 400, "invalid_if_match").await;
+        assert_problem(patch("W/m1", json!({"employees": 31})).await, 400, "invalid_if_match").await;
+        let me = json_with_status(patch("*", json!({"employees": 31.0, "capital_yen": 5e6})).await, 200).await;
+        assert_eq!((me["organization"]["employees"].as_i64(), me["organization"]["capital_yen"].as_i64()), (Some(31), Some(5_000_000)));
+        let fraction = patch("*", json!({"employees": 31.5})).await;
+        assert_eq!(field_errors(&assert_problem(fraction, 422, "validation_failed").await), [("employees".to_owned(), "invalid_type".to_owned())]);
+    }
+
     async fn another_live_declarations_corporate_number_cannot_be_taken(app) {
         let first = app.applicant().await;
         let second = app.applicant().await;

@@ -7,6 +7,17 @@ use crate::both_backends;
 use crate::helpers::*;
 
 both_backends! {
+    async fn whole_numbers_may_be_written_with_a_zero_fraction(app) {
+        let mut application = one_star_application();
+        application["organization"]["employees"] = json!(12.0);
+        application["organization"]["capital_yen"] = json!(1e7);
+        json_with_status(app.post_json("/v1/declarations", &application).await, 201).await;
+        let mut application = one_star_application();
+        application["organization"]["employees"] = json!(12.5);
+        let problem = assert_problem(app.post_json("/v1/declarations", &application).await, 422, "validation_failed").await;
+        assert_eq!(field_errors(&problem), [("organization.employees".to_owned(), "invalid_type".to_owned())]);
+    }
+
     async fn a_one_star_application_gets_both_numbers_and_the_completion_notice(app) {
         let application = one_star_application();
         let response = app.post_json("/v1/declarations", &application).await;

@@ -126,6 +126,27 @@ both_backends! {
         assert_problem(made_up, 410, "invalid_reset_token").await;
     }
 
+    async fn a_new_password_breaking_a_rule_is_422_before_the_token_is_looked_at(app) {
+        for (password, code) in [("short", "too_short"), ("xxxxxxxxxxxxxxxx", "repeated_character")] {
+            let response = app.post_json("/v1/auth/password-resets", &json!({"token": "made-up", "new_password": password})).await;
+            assert_eq!(field_errors(&assert_problem(response, 422, "validation_failed").await), [("new_password".to_owned(), code.to_owned())]);
+        }
+    }
+
+    async fn identifiers_with_a_nul_character_are_simply_unknown(app) {
+        // PostgreSQL text cannot hold U+0000; such an identifier matches nothing on either backend.
+        let login = app.post_json("/v1/auth/login", &json!({"user_number": "3182\u{0}04957365", "password": "whatever it is here"})).await;
+        assert_problem(login, 401, "invalid_credentials").await;
+        let reset = app.post_json("/v1/auth/password-reset-requests", &json!({"user_number": "\u{0}"})).await;
+        assert_eq!(reset.status(), 202);
+        let reminder = app.post_json("/v1/auth/user-number-reminders", &json!({"email": "a\u{0}@example.jp"})).await;
+        assert_eq!(reminder.status(), 202);
+        let token = app.post_raw("/v1/oauth/token", "application/x-www-form-urlencoded", b"grant_type=client_credentials&client_id=sa_%00&client_secret=x".to_vec()).await;
+        assert_eq!(token.status(), 401);
+        let token = app.post_json("/v1/oauth/token", &json!({"grant_type": "client_credentials", "client_id": "sa_\u{0}", "client_secret": "x"})).await;
+        assert_eq!(token.status(), 401);
+    }
+
     async fn reset_and_reminder_requests_never_tell_whether_an_account_exists(app) {
         let before = app.count("outbox_messages").await;
         let unknown = app.post_json("/v1/auth/password-reset-requests", &json!({"user_number": "318204957362"})).await;

@@ -75,9 +75,18 @@ both_backends! {
         let deep = format!("{{\"answers\": {}{}}}", "[".repeat(5000), "]".repeat(5000));
         let response = app.post_raw("/v1/diagnosis/score", "application/json", deep.into_bytes()).await;
         let problem = assert_problem(response, 422, "validation_failed").await;
-        assert_eq!(field_errors(&problem), [("answers[0][0]".to_owned(), "invalid_type".to_owned())]);
+        assert_eq!(field_errors(&problem), [("answers[0]".to_owned(), "invalid_type".to_owned())], "an array where an answer object belongs");
         let response = app.post_raw("/v1/diagnosis/score", "application/json", Vec::new()).await;
         assert_problem(response, 400, "malformed_json").await;
+    }
+
+    async fn a_body_is_an_object_at_every_depth_never_an_array_of_its_fields(app) {
+        let response = app.post_json("/v1/auth/user-number-reminders", &serde_json::json!(["taro@example.co.jp"])).await;
+        assert_eq!(field_errors(&assert_problem(response, 422, "validation_failed").await), [("".to_owned(), "invalid_type".to_owned())]);
+        let mut application = one_star_application();
+        application["pledge"] = serde_json::json!([true]);
+        let response = app.post_json("/v1/declarations", &application).await;
+        assert_eq!(field_errors(&assert_problem(response, 422, "validation_failed").await), [("pledge".to_owned(), "invalid_type".to_owned())]);
     }
 
     async fn many_broken_rules_are_listed_but_capped(app) {

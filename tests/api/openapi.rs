@@ -77,3 +77,54 @@ fn the_document_is_openapi_3_1_and_documents_every_failure() {
         );
     }
 }
+
+#[test]
+fn every_protected_operation_documents_who_may_not_call_it() {
+    let doc = committed();
+    let responses = &doc["components"]["responses"];
+    assert!(responses["Unauthorized"]["headers"]["WWW-Authenticate"].is_object());
+    assert!(responses["TooManyRequests"]["headers"]["Retry-After"].is_object());
+    // Operations any signed-in user may call (a declarer or an operator): never 403.
+    let any_user = [
+        ("post", "/v1/auth/logout"),
+        ("post", "/v1/auth/password"),
+        ("get", "/v1/declarations/{declaration_id}"),
+    ];
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let statuses = operation["responses"].as_object().unwrap();
+            let secured = operation
+                .get("security")
+                .and_then(|s| s.as_array())
+                .is_some_and(|s| !s.is_empty());
+            assert_eq!(
+                statuses.contains_key("401"),
+                secured
+                    || path.ends_with("/login")
+                    || path.ends_with("/refresh")
+                    || path.ends_with("/oauth/token"),
+                "{method} {path}: 401"
+            );
+            if secured && !any_user.contains(&(method.as_str(), path.as_str())) {
+                assert!(
+                    statuses.contains_key("403"),
+                    "{method} {path} documents 403"
+                );
+            }
+        }
+    }
+    for (method, path) in [
+        ("post", "/v1/declarations"),
+        ("post", "/v1/auth/login"),
+        ("post", "/v1/oauth/token"),
+        ("get", "/v1/registry"),
+        ("get", "/v1/notice-verifications/{code}"),
+        ("get", "/v1/verifications/{declaration_id}"),
+        ("post", "/v1/verifications/batch"),
+    ] {
+        assert!(
+            doc["paths"][path][method]["responses"]["429"].is_object(),
+            "{method} {path} documents 429"
+        );
+    }
+}

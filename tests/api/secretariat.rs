@@ -73,6 +73,26 @@ both_backends! {
         }
     }
 
+    async fn filters_with_a_nul_character_find_nothing(app) {
+        let operator = app.operator_token().await;
+        app.applicant().await;
+        let page = json_with_status(app.get_as("/v1/admin/declarations?q=%00%E6%A0%AA", &operator).await, 200).await;
+        assert_eq!(page["items"], json!([]));
+        let page = json_with_status(app.get_as("/v1/admin/audit-events?action=%00&target_kind=d%00", &operator).await, 200).await;
+        assert_eq!(page["items"], json!([]));
+        let page = json_with_status(app.get_as("/v1/admin/audit-events?target_id=%00", &operator).await, 200).await;
+        assert_eq!(page["items"], json!([]));
+        assert_problem(app.delete_as("/v1/admin/api-clients/sa_%00", &operator).await, 404, "not_found").await;
+    }
+
+    async fn audit_filters_are_limited_in_characters(app) {
+        let operator = app.operator_token().await;
+        let kanji = "監".repeat(100);
+        json_with_status(app.get_as(&format!("/v1/admin/audit-events?action={kanji}"), &operator).await, 200).await;
+        let problem = assert_problem(app.get_as(&format!("/v1/admin/audit-events?target_kind={kanji}監"), &operator).await, 422, "validation_failed").await;
+        assert_eq!(field_errors(&problem), [("target_kind".to_owned(), "too_long".to_owned())]);
+    }
+
     async fn the_list_filters_by_status_star_prefecture_and_text(app) {
         let operator = app.operator_token().await;
         let mut osaka = one_star_application();

@@ -199,6 +199,30 @@ both_backends! {
         assert_problem(unknown_field, 422, "validation_failed").await;
     }
 
+    async fn a_name_over_the_limit_fails_the_batch_whatever_its_item(app) {
+        let (id, secret) = app.api_client().await;
+        let token = app.client_token(&id, &secret).await;
+        let long = "あ".repeat(201);
+        let body = json!({"items": [
+            {"declaration_id": "400000000002"},
+            {"declaration_id": "not an id", "organization_name": long},
+        ]});
+        let problem = assert_problem(app.post_as("/v1/verifications/batch", &token, &body).await, 422, "validation_failed").await;
+        assert_eq!(field_errors(&problem), [("items[1].organization_name".to_owned(), "too_long".to_owned())]);
+    }
+
+    async fn the_batch_path_is_not_a_declaration_id(app) {
+        let (id, secret) = app.api_client().await;
+        let token = app.client_token(&id, &secret).await;
+        let response = app.get_as("/v1/verifications/batch", &token).await;
+        assert_eq!(response.headers()["allow"], "POST");
+        assert_problem(response, 405, "method_not_allowed").await;
+        let response = app.client.request(reqwest::Method::OPTIONS, app.url("/v1/verifications/batch")).send().await.unwrap();
+        assert_eq!(response.headers()["allow"], "POST");
+        assert_problem(response, 405, "method_not_allowed").await;
+        assert_problem(app.get_as("/v1/verifications/40773182095", &token).await, 422, "invalid_format").await;
+    }
+
     async fn tokens_of_one_kind_never_pass_for_the_other(app) {
         let applicant = app.applicant().await;
         let (id, secret) = app.api_client().await;

@@ -112,7 +112,10 @@ pub fn validate(name: &str, scopes: &[String]) -> Result<(), ApiError> {
     tag = "secretariat",
     security(("bearer" = [])),
     request_body = NewClientInput,
-    responses((status = 201, description = "Created; keep the secret now", body = CreatedClient))
+    responses(
+        (status = 201, description = "Created; keep the secret now", body = CreatedClient),
+        (status = 403, response = crate::openapi::Forbidden),
+    )
 )]
 #[post("/admin/api-clients")]
 #[tracing::instrument(skip_all)]
@@ -159,7 +162,10 @@ pub async fn create_client(
     tag = "secretariat",
     security(("bearer" = [])),
     params(PageQuery),
-    responses((status = 200, description = "A page of clients", body = ClientPage))
+    responses(
+        (status = 200, description = "A page of clients", body = ClientPage),
+        (status = 403, response = crate::openapi::Forbidden),
+    )
 )]
 #[get("/admin/api-clients")]
 #[tracing::instrument(skip_all)]
@@ -189,6 +195,7 @@ pub async fn list_clients(
     responses(
         (status = 204, description = "Disabled"),
         (status = 404, description = "No such enabled client", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, response = crate::openapi::Forbidden),
     )
 )]
 #[delete("/admin/api-clients/{client_id}")]

@@ -66,7 +66,10 @@ pub struct AdminDeclarationPage {
     tag = "secretariat",
     security(("bearer" = [])),
     params(AdminDeclarationQuery),
-    responses((status = 200, description = "A page of declarations", body = AdminDeclarationPage))
+    responses(
+        (status = 200, description = "A page of declarations", body = AdminDeclarationPage),
+        (status = 403, response = crate::openapi::Forbidden),
+    )
 )]
 #[get("/admin/declarations")]
 #[tracing::instrument(skip_all)]
@@ -163,6 +166,7 @@ async fn decide(
         (status = 200, description = "Accepted", body = DeclarationView),
         (status = 404, description = "No such declaration", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "Not in a state that can be accepted", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, response = crate::openapi::Forbidden),
     )
 )]
 #[post("/admin/declarations/{declaration_id}/acceptance")]
@@ -198,6 +202,7 @@ pub struct RevocationInput {
         (status = 200, description = "Revoked", body = DeclarationView),
         (status = 404, description = "No such declaration", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "Already withdrawn or revoked", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, response = crate::openapi::Forbidden),
     )
 )]
 #[post("/admin/declarations/{declaration_id}/revocation")]
@@ -250,6 +255,7 @@ fn checked_note(note: Option<String>) -> Result<Option<String>, ApiError> {
         (status = 200, description = "Reinstated", body = DeclarationView),
         (status = 404, description = "No such declaration", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "Not revoked, or its corporate number is taken", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, response = crate::openapi::Forbidden),
     )
 )]
 #[post("/admin/declarations/{declaration_id}/reinstatement")]

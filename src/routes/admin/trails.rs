@@ -13,6 +13,9 @@ use crate::extract::Query;
 use crate::routes::common;
 use crate::state::AppState;
 
+/// The longest `action` or `target_kind` filter, in characters.
+const MAX_FILTER_CHARS: usize = 100;
+
 /// Filters of the audit trail.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -70,7 +73,10 @@ fn prefix_pattern(prefix: Option<&str>) -> String {
     tag = "secretariat",
     security(("bearer" = [])),
     params(AuditQuery),
-    responses((status = 200, description = "A page of events", body = AuditPage))
+    responses(
+        (status = 200, description = "A page of events", body = AuditPage),
+        (status = 403, response = crate::openapi::Forbidden),
+    )
 )]
 #[get("/admin/audit-events")]
 #[tracing::instrument(skip_all)]
@@ -81,15 +87,23 @@ pub async fn list_audit_events(
 ) -> Result<HttpResponse, ApiError> {
     let limit = common::page_limit(query.limit)?;
     let before = common::decode_cursor(query.cursor.as_deref())?.unwrap_or(i64::MAX);
-    if query.action.as_deref().is_some_and(|a| a.len() > 100)
-        || query.target_kind.as_deref().is_some_and(|a| a.len() > 100)
-    {
-        return Err(ApiError::invalid_field(Violation::new(
-            "action",
+    let too_long: Vec<Violation> = [
+        ("action", query.action.as_deref()),
+        ("target_kind", query.target_kind.as_deref()),
+    ]
+    .into_iter()
+    .filter(|(_, value)| value.is_some_and(|v| v.chars().count() > MAX_FILTER_CHARS))
+    .map(|(field, _)| {
+        Violation::new(
+            field,
             "too_long",
-            "長すぎます",
-            "too long",
-        )));
+            format!("{MAX_FILTER_CHARS}文字以内で指定してください"),
+            format!("at most {MAX_FILTER_CHARS} characters"),
+        )
+    })
+    .collect();
+    if !too_long.is_empty() {
+        return Err(ApiError::validation(too_long));
     }
     let action = prefix_pattern(query.action.as_deref());
     let kind = match query.target_kind.as_deref() {
@@ -165,7 +179,10 @@ pub struct OutboxPage {
     tag = "secretariat",
     security(("bearer" = [])),
     params(OutboxQuery),
-    responses((status = 200, description = "A page of e-mails", body = OutboxPage))
+    responses(
+        (status = 200, description = "A page of e-mails", body = OutboxPage),
+        (status = 403, response = crate::openapi::Forbidden),
+    )
 )]
 #[get("/admin/outbox")]
 #[tracing::instrument(skip_all)]

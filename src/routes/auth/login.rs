@@ -34,7 +34,8 @@ pub struct LoginInput {
     responses(
         (status = 200, description = "Logged in", body = TokenResponse),
         (status = 401, description = "Wrong user number or password", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failures; retry after `Retry-After` seconds", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed logins for this user number or address, or too many requests from this address; retry after `Retry-After` seconds", body = crate::error::ProblemDetails, content_type = "application/problem+json",
+         headers(("Retry-After" = String, description = "Seconds to wait before retrying"))),
         (status = 503, description = "Password hashing is saturated; retry after `Retry-After` seconds", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
     )
 )]

@@ -36,7 +36,9 @@ pub struct PasswordChangeInput {
     request_body = PasswordChangeInput,
     responses(
         (status = 204, description = "Changed"),
-        (status = 401, description = "The current password is wrong", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token, or the current password is wrong", body = crate::error::ProblemDetails, content_type = "application/problem+json",
+         headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[post("/auth/password")]
@@ -217,6 +219,7 @@ fn invalid_reset_token() -> ApiError {
     responses(
         (status = 204, description = "The password is set"),
         (status = 410, description = "The token is unknown, used or expired", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[post("/auth/password-resets")]
@@ -226,6 +229,8 @@ pub async fn reset_password(
     state: web::Data<AppState>,
     Json(input): Json<PasswordResetInput>,
 ) -> Result<HttpResponse, ApiError> {
+    // The rules that need no account first, so that a bad password is a 422 whatever the token.
+    check_password("new_password", &input.new_password, None).map_err(ApiError::invalid_field)?;
     let digest = token_digest(&input.token);
     let token = state
         .db

@@ -42,6 +42,7 @@ fn disclosure_json(
     responses(
         (status = 200, description = "The new contact person", body = ContactView),
         (status = 404, description = "No such declaration of yours", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, response = crate::openapi::Forbidden),
     )
 )]
 #[put("/declarations/{declaration_id}/contact")]
@@ -126,6 +127,7 @@ pub async fn put_contact(
         (status = 200, description = "The disclosure as stored", body = PolicyDisclosureView),
         (status = 404, description = "No such declaration of yours", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The declaration is withdrawn or revoked", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, response = crate::openapi::Forbidden),
     )
 )]
 #[put("/declarations/{declaration_id}/policy-disclosure")]
@@ -187,6 +189,7 @@ pub async fn put_policy_disclosure(
         (status = 204, description = "Removed (and stepped down if it was two stars)"),
         (status = 404, description = "No such declaration of yours, or no disclosure", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The declaration is withdrawn or revoked", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, response = crate::openapi::Forbidden),
     )
 )]
 #[delete("/declarations/{declaration_id}/policy-disclosure")]
@@ -282,6 +285,7 @@ pub struct StepUpInput {
         (status = 200, description = "The declaration, now two stars", body = DeclarationView),
         (status = 404, description = "No such declaration of yours", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "Already two stars, or withdrawn or revoked", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, response = crate::openapi::Forbidden),
     )
 )]
 #[post("/declarations/{declaration_id}/step-up")]
@@ -400,6 +404,7 @@ pub struct WithdrawalInput {
         (status = 200, description = "The declaration, now withdrawn", body = DeclarationView),
         (status = 404, description = "No such declaration of yours", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "Already withdrawn or revoked", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, response = crate::openapi::Forbidden),
     )
 )]
 #[post("/declarations/{declaration_id}/withdrawal")]

@@ -39,10 +39,11 @@ pub struct OrganizationInput {
     /// 日本標準産業分類 division, `A`–`T`.
     pub industry: String,
     /// Number of employees (the scheme has no size limit).
+    #[serde(deserialize_with = "crate::extract::whole_number")]
     #[schema(minimum = 0, maximum = 10_000_000)]
     pub employees: i64,
     /// Capital in yen (optional).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::extract::optional_whole_number")]
     #[schema(minimum = 0)]
     pub capital_yen: Option<i64>,
     /// The organisation's web site: an http(s) URL (optional).

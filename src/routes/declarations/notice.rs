@@ -55,6 +55,7 @@ fn wants_json(req: &HttpRequest) -> bool {
         (status = 200, description = "The notice", body = CompletionNoticeView,
          content((String = "text/html"), (CompletionNoticeView = "application/json"))),
         (status = 404, description = "No such declaration of yours", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, response = crate::openapi::Forbidden),
     )
 )]
 #[get("/declarations/{declaration_id}/completion-notice")]
@@ -145,7 +146,10 @@ pub struct NoticeVerification {
 #[utoipa::path(
     tag = "verification",
     params(("code" = String, Path, description = "The code printed on the notice")),
-    responses((status = 200, description = "Genuine or not, and the state now", body = NoticeVerification))
+    responses(
+        (status = 200, description = "Genuine or not, and the state now", body = NoticeVerification),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    )
 )]
 #[get("/notice-verifications/{code}")]
 #[tracing::instrument(skip_all)]

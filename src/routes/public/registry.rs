@@ -71,7 +71,10 @@ fn jst_date(time: DateTime<Utc>) -> chrono::NaiveDate {
 #[utoipa::path(
     tag = "public",
     params(RegistryQuery, ("Accept-Language" = Option<String>, Header, description = "`ja` (default) or `en`")),
-    responses((status = 200, description = "A page of declarers", body = RegistryPage))
+    responses(
+        (status = 200, description = "A page of declarers", body = RegistryPage),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    )
 )]
 #[get("/registry")]
 #[tracing::instrument(skip_all)]

@@ -40,6 +40,7 @@ pub struct AnswersInput {
 #[serde(deny_unknown_fields)]
 pub struct AnswerInput {
     /// The question's number, 1–25.
+    #[serde(deserialize_with = "crate::extract::whole_number")]
     #[schema(minimum = 1, maximum = 25)]
     pub question: i64,
     pub answer: Answer,
