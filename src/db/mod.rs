@@ -78,11 +78,11 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 /// Per-connection SQLite settings: foreign keys enforced, WAL so that readers never wait for the
 /// writer, a busy timeout instead of immediate "database is locked" errors, and NORMAL
 /// synchronisation (durable at each checkpoint, safe against corruption in WAL mode).
-/// Per connection: foreign keys on, wait up to 5 s for a lock, write-ahead log, and reads
-/// through memory mapping (no system call per page) with an 8 MiB page cache.
+/// Per connection: foreign keys on, wait up to 5 s for a lock, write-ahead log, and an 8 MiB
+/// page cache. No memory mapping: the file grows with every batch of verification records,
+/// and each growth would make every connection unmap and fault in its mapping again.
 const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
-     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -8192;";
+     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192;";
 
 /// Opens connections for the pool, each set up for its backend.
 #[derive(Debug, Clone)]
