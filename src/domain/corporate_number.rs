@@ -5,6 +5,14 @@
 
 use std::fmt;
 
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+
+/// Regular expression for a corporate number, as published in the `OpenAPI` schema: the
+/// leading check digit is 9 − (… mod 9), never 0; the check itself is beyond a regular
+/// expression.
+pub const CORPORATE_NUMBER_PATTERN: &str = "^[1-9][0-9]{12}$";
+
 /// Why a string is not a valid corporate number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CorporateNumberError {
@@ -111,6 +119,22 @@ impl<'de> serde::Deserialize<'de> for CorporateNumber {
     }
 }
 
+impl utoipa::PartialSchema for CorporateNumber {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "法人番号 (corporate number): 13 digits, the first a check digit over the other \
+                 twelve (National Tax Agency rules)",
+            ))
+            .pattern(Some(CORPORATE_NUMBER_PATTERN))
+            .examples(["7000012050002"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for CorporateNumber {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +188,21 @@ mod tests {
             prop_assume!(!matches!((before, bytes[pos]), (b'0', b'9') | (b'9', b'0')));
             let changed = String::from_utf8(bytes).unwrap();
             prop_assert!(CorporateNumber::parse(&changed).is_err());
+        }
+
+        #[test]
+        fn the_published_pattern_leaves_only_the_check_digit_unsaid(
+            s in proptest::string::string_regex(
+                CORPORATE_NUMBER_PATTERN.trim_start_matches('^').trim_end_matches('$')
+            ).unwrap()
+        ) {
+            prop_assert!(matches!(CorporateNumber::parse(&s), Ok(_) | Err(CorporateNumberError::CheckDigit)));
+        }
+
+        #[test]
+        fn valid_numbers_have_the_published_shape(base in proptest::array::uniform12(0u8..10)) {
+            let number = CorporateNumber::from_base(base);
+            prop_assert!(number.as_str().as_bytes()[0] != b'0');
         }
 
         #[test]

@@ -14,6 +14,8 @@
 use std::fmt;
 
 use rand::RngExt;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 /// Why a string is not a valid identifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,6 +178,49 @@ impl UserNumber {
     }
 }
 
+/// Regular expression for a user number, as published in the `OpenAPI` schema (the check
+/// digit is beyond a regular expression).
+pub const USER_NUMBER_PATTERN: &str = "^[1-35-9][0-9]{11}$";
+
+/// Regular expression for a declaration ID, as published in the `OpenAPI` schema (the check
+/// digit is beyond a regular expression).
+pub const DECLARATION_ID_PATTERN: &str = "^4[0-9]{11}$";
+
+fn id_schema(description: &str, pattern: &str, example: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .pattern(Some(pattern))
+        .examples([example])
+        .into()
+}
+
+impl utoipa::PartialSchema for UserNumber {
+    fn schema() -> RefOr<Schema> {
+        id_schema(
+            "利用者番号 (user number): 12 digits, the first neither 0 nor 4, the last a Luhn \
+             check digit over the first eleven",
+            USER_NUMBER_PATTERN,
+            "318204957365",
+        )
+    }
+}
+
+impl utoipa::ToSchema for UserNumber {}
+
+impl utoipa::PartialSchema for DeclarationId {
+    fn schema() -> RefOr<Schema> {
+        id_schema(
+            "自己宣言ID (declaration ID): 12 digits starting with 4, the last a Luhn check digit \
+             over the first eleven",
+            DECLARATION_ID_PATTERN,
+            "407731820954",
+        )
+    }
+}
+
+impl utoipa::ToSchema for DeclarationId {}
+
 impl DeclarationId {
     /// Parses a declaration ID, checking length, the leading 4 and the check digit.
     pub fn parse(s: &str) -> Result<Self, IdentifierError> {
@@ -241,7 +286,42 @@ mod tests {
         assert!(serde_json::from_str::<DeclarationId>("\"400000000007\"").is_err());
     }
 
+    fn unanchored(pattern: &str) -> &str {
+        pattern
+            .strip_prefix('^')
+            .and_then(|p| p.strip_suffix('$'))
+            .unwrap()
+    }
+
+    #[test]
+    fn schema_examples_are_valid() {
+        for (schema, parse) in [
+            (
+                <UserNumber as utoipa::PartialSchema>::schema(),
+                (|s: &str| UserNumber::parse(s).map(drop))
+                    as fn(&str) -> Result<(), IdentifierError>,
+            ),
+            (
+                <DeclarationId as utoipa::PartialSchema>::schema(),
+                |s: &str| DeclarationId::parse(s).map(drop),
+            ),
+        ] {
+            let schema = serde_json::to_value(schema).unwrap();
+            let example = schema["examples"][0].as_str().unwrap();
+            assert_eq!(parse(example), Ok(()), "{example}");
+        }
+    }
+
     proptest! {
+        #[test]
+        fn the_published_patterns_leave_only_the_check_digit_unsaid(
+            user in proptest::string::string_regex(unanchored(USER_NUMBER_PATTERN)).unwrap(),
+            declaration in proptest::string::string_regex(unanchored(DECLARATION_ID_PATTERN)).unwrap(),
+        ) {
+            prop_assert!(matches!(UserNumber::parse(&user), Ok(_) | Err(IdentifierError::CheckDigit)));
+            prop_assert!(matches!(DeclarationId::parse(&declaration), Ok(_) | Err(IdentifierError::CheckDigit)));
+        }
+
         #[test]
         fn generated_numbers_parse_and_keep_their_rules(seed in any::<u64>()) {
             let mut rng = rand::rngs::StdRng::seed_from_u64(seed);

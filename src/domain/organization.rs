@@ -82,11 +82,23 @@ pub fn check_corporate_number(
     }
 }
 
+/// The `OpenAPI` pattern of the e-mail addresses that [`check_email`] accepts, narrowed to what
+/// a pattern can say safely: the HTML5 rules (as `validator` applies them) for an ASCII address
+/// with a domain name.
+pub const EMAIL_PATTERN: &str = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$";
+
+/// The longest e-mail address, in bytes.
+pub const MAX_EMAIL_BYTES: usize = 254;
+
+/// The `OpenAPI` pattern of a phone number as [`check_phone`] accepts it (its length, 6–20
+/// characters, is given apart), or of an empty one.
+pub const PHONE_PATTERN: &str = r"^(?:[+() -]*(?:[0-9][+() -]*){6,20})?$";
+
 /// An e-mail address that can safely be written into a header: at most 254 characters, no
 /// control characters or spaces, and a valid address (HTML5 rules, via `validator`).
 pub fn check_email(field: &str, email: &str) -> Result<(), Violation> {
     use validator::ValidateEmail;
-    let ok = email.len() <= 254
+    let ok = email.len() <= MAX_EMAIL_BYTES
         && !email.chars().any(|c| c.is_control() || c.is_whitespace())
         && email.validate_email();
     ok.then_some(()).ok_or_else(|| {
@@ -178,7 +190,41 @@ mod tests {
         assert!(check_phone("p", "call me").is_err());
     }
 
+    fn unanchored(pattern: &str) -> &str {
+        pattern
+            .strip_prefix('^')
+            .and_then(|p| p.strip_suffix('$'))
+            .unwrap()
+    }
+
     proptest! {
+        // The published patterns with their repetitions bounded, so that the drawn values
+        // keep the length limits that the schema states apart.
+        #[test]
+        fn emails_of_the_published_pattern_pass_the_check(
+            s in proptest::string::string_regex(
+                &unanchored(EMAIL_PATTERN).replace(")*", "){0,3}").replace("{0,61}", "{0,20}")
+            ).unwrap()
+        ) {
+            prop_assert!(s.len() <= MAX_EMAIL_BYTES);
+            prop_assert!(check_email("e", &s).is_ok(), "{s:?}");
+        }
+
+        #[test]
+        fn phones_of_the_published_pattern_pass_the_check(
+            s in proptest::string::string_regex(
+                &unanchored(PHONE_PATTERN)
+                    .strip_prefix("(?:")
+                    .and_then(|p| p.strip_suffix(")?"))
+                    .unwrap()
+                    .replace('*', "{0,1}")
+                    .replace("{6,20}", "{6,9}")
+            ).unwrap()
+        ) {
+            prop_assert!(s.chars().count() <= 20);
+            prop_assert!(check_phone("p", s.trim()).is_ok(), "{s:?}");
+        }
+
         #[test]
         fn accepted_emails_never_carry_line_breaks(s in "\\PC{0,80}") {
             if check_email("e", &s).is_ok() {

@@ -50,6 +50,69 @@ impl Violation {
     }
 }
 
+/// White space as `str::trim` removes it (Unicode `White_Space`), as a regular-expression class.
+macro_rules! white {
+    () => {
+        r"[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    };
+}
+
+/// A character that is neither white space nor a control character (`char::is_control`).
+macro_rules! visible {
+    () => {
+        r"[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    };
+}
+
+/// Any character but a control character.
+macro_rules! not_control {
+    () => {
+        r"[^\u0000-\u001f\u007f-\u009f]"
+    };
+}
+
+/// The `OpenAPI` pattern of a text that [`check_text`] accepts once trimmed, with a minimum of
+/// one character: something besides white space, and no control characters (line breaks
+/// included) but in the white space around it.
+pub const TEXT_PATTERN: &str = concat!(
+    "^",
+    white!(),
+    "*",
+    visible!(),
+    "(?:",
+    not_control!(),
+    "*",
+    visible!(),
+    ")?",
+    white!(),
+    "*$"
+);
+
+/// The `OpenAPI` pattern of an optional text: empty (taken as absent), or a text as
+/// [`TEXT_PATTERN`]. (White space alone is taken as absent too; the pattern does not say so.)
+pub const OPTIONAL_TEXT_PATTERN: &str = concat!(
+    "^(?:",
+    white!(),
+    "*",
+    visible!(),
+    "(?:",
+    not_control!(),
+    "*",
+    visible!(),
+    ")?",
+    white!(),
+    "*)?$"
+);
+
+/// The `OpenAPI` pattern of the http(s) URLs that [`check_web_url`] accepts, narrowed to
+/// what a pattern can say safely: a host name of ASCII letters and digits in labels joined by
+/// single hyphens (so no `xn--` label, which would be read as punycode), the last label led by
+/// a letter (so never an IP address), an optional port, then visible ASCII characters.
+pub const WEB_URL_PATTERN: &str = r"^[Hh][Tt][Tt][Pp][Ss]?://(?:[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\.)*[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*(?::[0-9]{1,4})?(?:[/?#][!-~]*)?$";
+
+/// The longest URL [`check_web_url`] accepts, in bytes.
+pub const MAX_URL_BYTES: usize = 2048;
+
 /// Checks an http(s) URL: absolute, with a host, at most 2,048 characters.
 pub fn check_web_url(field: &str, value: &str) -> Result<(), Violation> {
     let bad = || {
@@ -60,7 +123,7 @@ pub fn check_web_url(field: &str, value: &str) -> Result<(), Violation> {
             "must be an http or https URL",
         )
     };
-    if value.len() > 2048 || value.chars().any(char::is_control) {
+    if value.len() > MAX_URL_BYTES || value.chars().any(char::is_control) {
         return Err(bad());
     }
     let url = url::Url::parse(value).map_err(|_| bad())?;
@@ -141,7 +204,36 @@ mod tests {
         assert_eq!(v.message(Language::En), "en");
     }
 
+    fn unanchored(pattern: &str) -> &str {
+        pattern
+            .strip_prefix('^')
+            .and_then(|p| p.strip_suffix('$'))
+            .unwrap()
+    }
+
     proptest! {
+        #[test]
+        fn texts_of_the_published_pattern_pass_the_check(
+            s in proptest::string::string_regex(unanchored(TEXT_PATTERN)).unwrap()
+        ) {
+            prop_assert!(check_text("t", s.trim(), 1, usize::MAX).is_ok(), "{s:?}");
+        }
+
+        #[test]
+        fn optional_texts_of_the_published_pattern_pass_the_check(
+            s in proptest::string::string_regex(unanchored(OPTIONAL_TEXT_PATTERN)).unwrap()
+        ) {
+            prop_assert!(s.is_empty() || check_text("t", s.trim(), 1, usize::MAX).is_ok(), "{s:?}");
+        }
+
+        #[test]
+        fn urls_of_the_published_pattern_pass_the_check(
+            s in proptest::string::string_regex(&unanchored(WEB_URL_PATTERN).replace('*', "{0,4}")).unwrap()
+        ) {
+            prop_assert!(s.len() <= MAX_URL_BYTES);
+            prop_assert!(check_web_url("u", &s).is_ok(), "{s:?}");
+        }
+
         #[test]
         fn checks_never_panic(s in "\\PC{0,300}") {
             let _ = check_web_url("f", &s);

@@ -12,11 +12,12 @@ use crate::auth::extract::{Declarer, User};
 use crate::db::declarations::DeclarationChange;
 use crate::db::models::{Declaration, Declarer as DeclarerRow};
 use crate::db::{self, DbConnection, DbError, audit, declarations, declarers};
+use crate::domain::codes::{IndustryCode, PrefectureCode};
 use crate::domain::declaration::{Star, Status};
 use crate::domain::organization::OrganizationType;
 use crate::error::{ApiError, Message};
 use crate::extract::Json;
-use crate::routes::common;
+use crate::routes::{common, schema};
 use crate::state::AppState;
 
 /// The current declaration, in brief.
@@ -121,24 +122,36 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"address": "東京都文京区本駒込2-28-8 文京グリーンコート", "employees": 15, "website": null}))]
 pub struct OrganizationPatch {
+    /// 1–200 characters.
+    #[schema(value_type = Option<schema::Text200>, inline)]
     pub name: Option<String>,
+    /// Up to 200 characters; null or empty clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<schema::OptionalText200>, inline)]
     pub name_kana: Option<Option<String>>,
     pub organization_type: Option<OrganizationType>,
+    /// 13 digits with a check digit; null or empty clears it. Required for a corporation,
+    /// forbidden for a sole proprietor (the rule holds for the result of the change).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<schema::OptionalCorporateNumber>, inline)]
     pub corporate_number: Option<Option<String>>,
+    #[schema(value_type = Option<PrefectureCode>)]
     pub prefecture: Option<String>,
+    /// 1–300 characters.
+    #[schema(value_type = Option<schema::Text300>, inline)]
     pub address: Option<String>,
+    #[schema(value_type = Option<IndustryCode>)]
     pub industry: Option<String>,
     #[serde(default, deserialize_with = "crate::extract::optional_whole_number")]
+    #[schema(minimum = 0, maximum = 10_000_000)]
     pub employees: Option<i64>,
+    /// Null clears it.
     #[serde(default, deserialize_with = "crate::extract::present_whole_number")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1_000_000_000_000_000_i64)]
     pub capital_yen: Option<Option<i64>>,
+    /// An http(s) URL; null or empty clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<schema::OptionalWebUrl>, inline)]
     pub website: Option<Option<String>>,
 }
 
@@ -183,7 +196,7 @@ impl OrganizationPatch {
 #[utoipa::path(
     tag = "account",
     security(("bearer" = [])),
-    params(("If-Match" = Option<String>, Header, description = "The ETag of `GET /v1/me`")),
+    params(("If-Match" = Option<String>, Header, description = "The ETag of `GET /v1/me` (or `*`); a change made since is a 412", pattern = r#"^(?:\*|(?:W/)?"[!#-~]*"(?:[ \t]*,[ \t]*(?:W/)?"[!#-~]*")*)$"#)),
     request_body(content = OrganizationPatch, content_type = "application/json"),
     responses(
         (status = 200, description = "The account after the change", body = Me, headers(("ETag" = String))),

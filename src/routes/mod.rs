@@ -12,6 +12,7 @@ pub mod me;
 pub mod oauth;
 pub mod public;
 pub mod reference;
+pub mod schema;
 pub mod verifications;
 
 use utoipa_actix_web::scope;

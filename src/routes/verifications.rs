@@ -36,11 +36,14 @@ pub const SCOPE: &str = "declarations:verify";
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct VerificationQuery {
-    /// The applicant's 法人番号 (13 digits): `corporate_number_matches` says whether it is the
-    /// declaration's.
+    /// The applicant's 法人番号 (13 digits with a check digit): `corporate_number_matches`
+    /// says whether it is the declaration's.
+    #[param(value_type = Option<CorporateNumber>, inline)]
     pub corporate_number: Option<String>,
-    /// The applicant's organisation name: `organization_name_matches` says whether it is the
-    /// declaration's, insensitive to width, kana, spaces and legal-form abbreviations.
+    /// The applicant's organisation name (at most 200 characters): `organization_name_matches`
+    /// says whether it is the declaration's, insensitive to width, kana, spaces and legal-form
+    /// abbreviations.
+    #[param(max_length = 200)]
     pub organization_name: Option<String>,
 }
 
@@ -199,7 +202,7 @@ fn note_unknown(state: &AppState, caller: &ApiCaller, count: u32) -> Result<(), 
 #[utoipa::path(
     tag = "verification",
     security(("client_credentials" = ["declarations:verify"])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID, 12 digits"), VerificationQuery),
+    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$"), VerificationQuery),
     responses(
         (status = 200, description = "The declaration", body = Verification,
          headers(("RateLimit-Limit" = u32), ("RateLimit-Remaining" = u32))),
@@ -266,10 +269,17 @@ pub async fn verify(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchItem {
+    /// The 自己宣言ID to verify; a malformed one is answered in its result
+    /// (`invalid_format`), not as an error of the whole call.
     pub declaration_id: String,
+    /// The applicant's 法人番号; a malformed one is answered in its result
+    /// (`invalid_corporate_number`).
     #[serde(default)]
     pub corporate_number: Option<String>,
+    /// The applicant's organisation name, at most 200 characters (a longer one fails the
+    /// whole call).
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub organization_name: Option<String>,
 }
 
@@ -449,7 +459,7 @@ pub struct VerificationLogPage {
 #[utoipa::path(
     tag = "declarations",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID"), PageQuery),
+    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$"), PageQuery),
     responses(
         (status = 200, description = "A page of the log", body = VerificationLogPage),
         (status = 404, description = "No such declaration of yours", body = crate::error::ProblemDetails, content_type = "application/problem+json"),

@@ -127,4 +127,17 @@ fn every_protected_operation_documents_who_may_not_call_it() {
             "{method} {path} documents 429"
         );
     }
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                if parameter["name"] == "declaration_id" {
+                    assert_eq!(
+                        parameter["schema"]["pattern"],
+                        security_action::domain::identifiers::DECLARATION_ID_PATTERN,
+                        "{method} {path}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -22,8 +22,10 @@ use crate::state::AppState;
 #[schema(example = json!({"name": "IT導入補助金 申請システム", "scopes": ["declarations:verify"]}))]
 pub struct NewClientInput {
     /// Who the client is, 1–200 characters.
+    #[schema(value_type = crate::routes::schema::Text200, inline)]
     pub name: String,
-    /// At least one of the known scopes (`declarations:verify`).
+    /// At least one of the known scopes (`declarations:verify`), none twice.
+    #[schema(value_type = crate::routes::schema::Scopes, inline)]
     pub scopes: Vec<String>,
 }
 

@@ -9,8 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::{prefecture_filter, star_filter, status_filter};
 use crate::auth::extract::Operator;
 use crate::db::{self, DbError, accounts, search};
+use crate::domain::codes::PrefectureCode;
 use crate::domain::corporate_number::CorporateNumber;
-use crate::domain::declaration::{RevocationReason, Status};
+use crate::domain::declaration::{RevocationReason, Star, Status};
 use crate::domain::identifiers::DeclarationId;
 use crate::domain::name::search_key;
 use crate::domain::validation::check_text;
@@ -27,16 +28,21 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct AdminDeclarationQuery {
     /// `declared`, `accepted`, `withdrawn` or `revoked`.
+    #[param(value_type = Option<Status>, inline)]
     pub status: Option<String>,
     /// `one_star` or `two_star`.
+    #[param(value_type = Option<Star>, inline)]
     pub star: Option<String>,
     /// Prefecture code `01`–`47`.
+    #[param(value_type = Option<PrefectureCode>, inline)]
     pub prefecture: Option<String>,
     /// Text: part of an organisation name (insensitive to width, kana, spaces and legal
     /// forms), a declaration ID, or a corporate number.
     pub q: Option<String>,
+    /// The `next_cursor` of the previous page (opaque).
     pub cursor: Option<String>,
-    /// 1–200, default 50.
+    /// Items per page: 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -161,7 +167,7 @@ async fn decide(
 #[utoipa::path(
     tag = "secretariat",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID")),
+    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$")),
     responses(
         (status = 200, description = "Accepted", body = DeclarationView),
         (status = 404, description = "No such declaration", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
@@ -188,6 +194,7 @@ pub struct RevocationInput {
     pub reason: RevocationReason,
     /// Up to 1,000 characters; quoted in the e-mail to the declarer.
     #[serde(default)]
+    #[schema(value_type = Option<crate::routes::schema::OptionalText1000>, inline)]
     pub note: Option<String>,
 }
 
@@ -196,7 +203,7 @@ pub struct RevocationInput {
 #[utoipa::path(
     tag = "secretariat",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID")),
+    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$")),
     request_body = RevocationInput,
     responses(
         (status = 200, description = "Revoked", body = DeclarationView),
@@ -232,7 +239,9 @@ pub async fn revoke(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReinstatementInput {
+    /// Up to 1,000 characters; kept in the declaration's history.
     #[serde(default)]
+    #[schema(value_type = Option<crate::routes::schema::OptionalText1000>, inline)]
     pub note: Option<String>,
 }
 
@@ -249,7 +258,7 @@ fn checked_note(note: Option<String>) -> Result<Option<String>, ApiError> {
 #[utoipa::path(
     tag = "secretariat",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID")),
+    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$")),
     request_body = ReinstatementInput,
     responses(
         (status = 200, description = "Reinstated", body = DeclarationView),

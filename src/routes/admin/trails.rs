@@ -21,13 +21,19 @@ const MAX_FILTER_CHARS: usize = 100;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// Actions starting with this text (e.g. `declaration.` or `auth.login_failed`).
+    /// Actions starting with this text (e.g. `declaration.` or `auth.login_failed`); at most
+    /// 100 characters.
+    #[param(max_length = 100)]
     pub action: Option<String>,
-    /// `declaration`, `account`, `declarer`, `api_client`.
+    /// `declaration`, `account`, `declarer`, `api_client`; at most 100 characters.
+    #[param(max_length = 100)]
     pub target_kind: Option<String>,
     /// One target (a declaration ID, user number or client ID).
     pub target_id: Option<String>,
+    /// The `next_cursor` of the previous page (opaque).
     pub cursor: Option<String>,
+    /// Items per page: 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -148,8 +154,12 @@ pub async fn list_audit_events(
 #[into_params(parameter_in = Query)]
 pub struct OutboxQuery {
     /// `pending`, `sent` or `failed`.
+    #[param(value_type = Option<crate::routes::schema::OutboxStatus>, inline)]
     pub status: Option<String>,
+    /// The `next_cursor` of the previous page (opaque).
     pub cursor: Option<String>,
+    /// Items per page: 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 

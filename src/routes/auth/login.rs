@@ -17,7 +17,7 @@ use crate::state::AppState;
 /// A login.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"user_number": "318204957362", "password": "a long passphrase of the declarer"}))]
+#[schema(example = json!({"user_number": "318204957365", "password": "a long passphrase of the declarer"}))]
 pub struct LoginInput {
     /// 利用者番号, 12 digits.
     pub user_number: String,

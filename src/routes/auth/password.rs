@@ -24,8 +24,9 @@ use crate::state::AppState;
 pub struct PasswordChangeInput {
     #[schema(format = Password)]
     pub current_password: String,
-    /// 12–128 characters, not a common password, not containing the user number.
-    #[schema(format = Password)]
+    /// 12–128 characters, neither one character repeated, nor a common password, nor
+    /// containing the user number.
+    #[schema(value_type = crate::routes::schema::NewPassword, inline)]
     pub new_password: String,
 }
 
@@ -196,7 +197,9 @@ pub async fn request_password_reset(
 pub struct PasswordResetInput {
     /// The token from the reset e-mail.
     pub token: String,
-    #[schema(format = Password)]
+    /// 12–128 characters, neither one character repeated, nor a common password, nor
+    /// containing the user number.
+    #[schema(value_type = crate::routes::schema::NewPassword, inline)]
     pub new_password: String,
 }
 

@@ -31,6 +31,7 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct PledgeInput {
     /// Must be true: the declarer pledges to work on the five principles (情報セキュリティ5か条).
+    #[schema(value_type = crate::routes::schema::MustBeTrue, inline)]
     pub five_principles: bool,
 }
 
@@ -57,16 +58,19 @@ pub struct ApplicationInput {
     pub star: Star,
     pub pledge: PledgeInput,
     /// At least one, none twice.
+    #[schema(value_type = crate::routes::schema::Purposes, inline)]
     pub purposes: Vec<Purpose>,
     /// Must be the current version of the logo terms (`GET /v1/terms`).
+    #[schema(value_type = crate::routes::schema::CurrentTermsVersion, inline)]
     pub agreed_terms_version: String,
-    /// The account's password: 12–128 characters, not a common password.
-    #[schema(min_length = 12, max_length = 128, format = Password)]
+    /// The account's password: 12–128 characters, neither one character repeated nor a
+    /// common password.
+    #[schema(value_type = crate::routes::schema::NewPassword, inline)]
     pub password: String,
-    /// Two stars only: the 25 answers of the self-diagnosis.
+    /// Required for two stars, absent (or null) for one: the 25 answers of the self-diagnosis.
     #[serde(default)]
     pub diagnosis: Option<AnswersInput>,
-    /// Two stars only: how the basic policy is disclosed.
+    /// Required for two stars, absent (or null) for one: how the basic policy is disclosed.
     #[serde(default)]
     pub policy_disclosure: Option<PolicyDisclosureInput>,
 }
@@ -87,7 +91,7 @@ pub struct CompletionNoticeSummary {
 /// The answer to an accepted application.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
-    "user_number": "318204957362", "declaration_id": "407731820954", "star": "one_star",
+    "user_number": "318204957365", "declaration_id": "407731820954", "star": "one_star",
     "status": "declared", "declared_at": "2026-11-22T03:04:05Z", "accepted_at": null,
     "completion_notice": {"subject": "【SECURITY ACTION】一つ星：自己宣言完了のお知らせ", "body": "…",
         "verification_code": "407731820954-K3J5Q2M4N8P6R7T1",
@@ -257,7 +261,7 @@ fn already_declared() -> ApiError {
 /// `Idempotency-Key`, the same request within 24 hours answers the first answer again.
 #[utoipa::path(
     tag = "declarations",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body within 24 hours replay the first answer")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body within 24 hours replay the first answer; the same key with another body is a 422. 1–255 visible ASCII characters.", pattern = "^[!-~]{1,255}$")),
     request_body = ApplicationInput,
     responses(
         (status = 201, description = "Declared; the numbers and the completion notice", body = ApplicationCreated,

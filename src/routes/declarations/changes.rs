@@ -37,7 +37,7 @@ fn disclosure_json(
 #[utoipa::path(
     tag = "declarations",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID")),
+    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$")),
     request_body = ContactInput,
     responses(
         (status = 200, description = "The new contact person", body = ContactView),
@@ -121,7 +121,7 @@ pub async fn put_contact(
 #[utoipa::path(
     tag = "declarations",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID")),
+    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$")),
     request_body = PolicyDisclosureInput,
     responses(
         (status = 200, description = "The disclosure as stored", body = PolicyDisclosureView),
@@ -184,7 +184,7 @@ pub async fn put_policy_disclosure(
 #[utoipa::path(
     tag = "declarations",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID")),
+    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$")),
     responses(
         (status = 204, description = "Removed (and stepped down if it was two stars)"),
         (status = 404, description = "No such declaration of yours, or no disclosure", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
@@ -269,7 +269,8 @@ pub async fn delete_policy_disclosure(
     "policy_disclosure": {"methods": ["company_profile"], "is_information_security_policy": true}
 }))]
 pub struct StepUpInput {
-    /// One of the declarer's own diagnoses (`POST /v1/diagnoses`).
+    /// One of the declarer's own diagnoses (`POST /v1/diagnoses`); any other is refused
+    /// (422 `unknown_diagnosis`).
     pub diagnosis_id: String,
     pub policy_disclosure: PolicyDisclosureInput,
 }
@@ -279,7 +280,7 @@ pub struct StepUpInput {
 #[utoipa::path(
     tag = "declarations",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID")),
+    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$")),
     request_body = StepUpInput,
     responses(
         (status = 200, description = "The declaration, now two stars", body = DeclarationView),
@@ -390,6 +391,7 @@ fn reload(
 #[schema(example = json!({"reason": "事業を廃止したため"}))]
 pub struct WithdrawalInput {
     /// Why, in 1–500 characters.
+    #[schema(value_type = crate::routes::schema::Text500, inline)]
     pub reason: String,
 }
 
@@ -398,7 +400,7 @@ pub struct WithdrawalInput {
 #[utoipa::path(
     tag = "declarations",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID")),
+    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$")),
     request_body = WithdrawalInput,
     responses(
         (status = 200, description = "The declaration, now withdrawn", body = DeclarationView),

@@ -12,6 +12,7 @@ use crate::domain::organization::{
     OrganizationType, check_corporate_number, check_email, check_phone,
 };
 use crate::domain::validation::{Violation, check_text, check_web_url};
+use crate::routes::schema;
 
 /// The declaring organisation's registration information.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -23,20 +24,27 @@ use crate::domain::validation::{Violation, check_text, check_web_url};
     "employees": 12, "capital_yen": 10000000, "website": "https://example.co.jp"
 }))]
 pub struct OrganizationInput {
-    /// 会社名: 1–200 characters.
+    /// 会社名: 1–200 characters, more than a legal form alone (「株式会社」 is not a name).
+    #[schema(value_type = schema::Text200, inline)]
     pub name: String,
     /// The name in kana (optional, up to 200 characters).
     #[serde(default)]
+    #[schema(value_type = Option<schema::OptionalText200>, inline)]
     pub name_kana: Option<String>,
     pub organization_type: OrganizationType,
-    /// 法人番号, 13 digits: required for a corporation, forbidden for a sole proprietor.
+    /// 法人番号, 13 digits with a check digit: required for a corporation, forbidden for a
+    /// sole proprietor, optional otherwise.
     #[serde(default)]
+    #[schema(value_type = Option<schema::OptionalCorporateNumber>, inline)]
     pub corporate_number: Option<String>,
     /// JIS X 0401 prefecture code, `01`–`47`.
+    #[schema(value_type = PrefectureCode)]
     pub prefecture: String,
     /// 1–300 characters.
+    #[schema(value_type = schema::Text300, inline)]
     pub address: String,
     /// 日本標準産業分類 division, `A`–`T`.
+    #[schema(value_type = IndustryCode)]
     pub industry: String,
     /// Number of employees (the scheme has no size limit).
     #[serde(deserialize_with = "crate::extract::whole_number")]
@@ -44,10 +52,11 @@ pub struct OrganizationInput {
     pub employees: i64,
     /// Capital in yen (optional).
     #[serde(default, deserialize_with = "crate::extract::optional_whole_number")]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_000_i64)]
     pub capital_yen: Option<i64>,
     /// The organisation's web site: an http(s) URL (optional).
     #[serde(default)]
+    #[schema(value_type = Option<schema::OptionalWebUrl>, inline)]
     pub website: Option<String>,
 }
 
@@ -171,12 +180,18 @@ impl OrganizationInput {
 #[schema(example = json!({"name": "情報 太郎", "email": "taro@example.co.jp", "phone": "03-1234-5678", "department": "総務部"}))]
 pub struct ContactInput {
     /// 1–100 characters.
+    #[schema(value_type = schema::Text100, inline)]
     pub name: String,
     /// Where the scheme's e-mails go.
+    #[schema(value_type = schema::Email, inline)]
     pub email: String,
+    /// 6–20 characters: digits (at least six), `+`, `-`, `(`, `)` and spaces.
     #[serde(default)]
+    #[schema(value_type = Option<schema::OptionalPhone>, inline)]
     pub phone: Option<String>,
+    /// Up to 100 characters.
     #[serde(default)]
+    #[schema(value_type = Option<schema::OptionalText100>, inline)]
     pub department: Option<String>,
 }
 
@@ -215,15 +230,20 @@ impl ContactInput {
 }))]
 pub struct PolicyDisclosureInput {
     /// One or more methods, none twice.
+    #[schema(value_type = schema::DisclosureMethods, inline)]
     pub methods: Vec<DisclosureMethod>,
-    /// Required exactly when `company_website` is among the methods.
+    /// The http(s) URL of the policy: required exactly when `company_website` is among the
+    /// methods.
     #[serde(default)]
+    #[schema(value_type = Option<schema::OptionalWebUrl>, inline)]
     pub url: Option<String>,
     /// Required exactly when `other` is among the methods (1–200 characters).
     #[serde(default)]
+    #[schema(value_type = Option<schema::OptionalText200>, inline)]
     pub other_description: Option<String>,
     /// Must be true: the disclosed document is an information-security basic policy, not a
     /// privacy policy (個人情報保護方針).
+    #[schema(value_type = schema::MustBeTrue, inline)]
     pub is_information_security_policy: bool,
 }
 

@@ -50,7 +50,7 @@ fn wants_json(req: &HttpRequest) -> bool {
 #[utoipa::path(
     tag = "declarations",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID")),
+    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$")),
     responses(
         (status = 200, description = "The notice", body = CompletionNoticeView,
          content((String = "text/html"), (CompletionNoticeView = "application/json"))),

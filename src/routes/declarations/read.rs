@@ -138,7 +138,7 @@ pub fn respond(view: &DeclarationView, etag: &str) -> HttpResponse {
 #[utoipa::path(
     tag = "declarations",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID, 12 digits")),
+    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$")),
     responses(
         (status = 200, description = "The declaration", body = DeclarationView, headers(("ETag" = String))),
         (status = 404, description = "No such declaration of yours", body = crate::error::ProblemDetails, content_type = "application/problem+json"),

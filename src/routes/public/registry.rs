@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::db::{self, DbError, search};
 use crate::domain::codes::PrefectureCode;
 use crate::domain::corporate_number::CorporateNumber;
-use crate::domain::declaration::Status;
+use crate::domain::declaration::{Star, Status};
 use crate::domain::name::search_key;
 use crate::domain::validation::Violation;
 use crate::error::ApiError;
@@ -25,17 +25,24 @@ use crate::state::AppState;
 pub struct RegistryQuery {
     /// Part of the organisation's name; insensitive to full/half width, hiragana/katakana,
     /// spaces and the legal form (株式会社, (株), ㈱ …). At most 100 characters.
+    #[param(max_length = 100)]
     pub name: Option<String>,
     /// Prefecture code `01`–`47`.
+    #[param(value_type = Option<PrefectureCode>, inline)]
     pub prefecture: Option<String>,
     /// `one_star` or `two_star`.
+    #[param(value_type = Option<Star>, inline)]
     pub star: Option<String>,
-    /// 法人番号, 13 digits.
+    /// 法人番号, 13 digits with a check digit.
+    #[param(value_type = Option<CorporateNumber>, inline)]
     pub corporate_number: Option<String>,
     /// `declared` or `accepted`.
+    #[param(value_type = Option<crate::routes::schema::LiveStatus>, inline)]
     pub status: Option<String>,
+    /// The `next_cursor` of the previous page (opaque).
     pub cursor: Option<String>,
-    /// 1–200, default 50.
+    /// Items per page: 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
