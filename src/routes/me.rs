@@ -219,13 +219,14 @@ pub async fn patch_organization(
         .db
         .write(move |conn| {
             let (_, current_tag, declarer, declaration) = load_me(conn, &user)?;
-            common::check_if_match(if_match.as_deref(), &current_tag)?;
             let current = OrganizationInput::from_row(&declarer).ok_or_else(|| {
                 ApiError::internal(anyhow::anyhow!("stored organisation type is unknown"))
             })?;
             let before = serde_json::to_value(&current).unwrap_or_default();
             let merged = patch.apply(current);
+            // A malformed change is refused as such (422) before the copy's age is judged.
             let row = merged.validate("").map_err(ApiError::validation)?;
+            common::check_if_match(if_match.as_deref(), &current_tag)?;
             let now = db::now();
             if let Some(declaration) = &declaration
                 && declaration.corporate_number != row.corporate_number

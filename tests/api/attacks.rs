@@ -179,3 +179,30 @@ both_backends! {
         assert_eq!(app.get("/healthz").await.status(), 200);
     }
 }
+
+both_backends! {
+    async fn a_malformed_change_is_refused_before_its_precondition_and_blank_notes_too(app) {
+        let applicant = app.applicant().await;
+        // A stale If-Match and an invalid body: the body's fault is told first.
+        let response = app.client.patch(app.url("/v1/me/organization"))
+            .bearer_auth(&applicant.access_token)
+            .header("If-Match", "\"stale\"")
+            .json(&json!({"address": ""}))
+            .send().await.unwrap();
+        let problem = assert_problem(response, 422, "validation_failed").await;
+        assert_eq!(field_errors(&problem)[0].0, "address");
+        // A note of white space alone is not "no note".
+        let operator = app.operator_token().await;
+        let revocation = format!("/v1/admin/declarations/{}/revocation", applicant.declaration_id);
+        for note in ["\r", "  \t "] {
+            let response = app.post_as(&revocation, &operator, &json!({"reason": "other", "note": note})).await;
+            let problem = assert_problem(response, 422, "validation_failed").await;
+            assert_eq!(field_errors(&problem)[0].0, "note");
+        }
+        let me = json_with_status(app.get_as("/v1/me", &applicant.access_token).await, 200).await;
+        assert_eq!(me["declaration"]["status"], "declared");
+        // An empty note is no note.
+        let revoked = app.post_as(&revocation, &operator, &json!({"reason": "other", "note": ""})).await;
+        assert_eq!(revoked.status(), 200);
+    }
+}

@@ -246,7 +246,8 @@ pub struct ReinstatementInput {
 }
 
 fn checked_note(note: Option<String>) -> Result<Option<String>, ApiError> {
-    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    // Empty is the same as no note; white space alone is a blank note, refused as such.
+    let note = note.filter(|n| !n.is_empty()).map(|n| n.trim().to_owned());
     if let Some(note) = &note {
         check_text("note", note, 1, 1000).map_err(ApiError::invalid_field)?;
     }
