@@ -151,7 +151,7 @@ def summary(results):
         f"t={settings.get('argon2_iterations')} p={settings.get('argon2_parallelism')}",
         "- PostgreSQL: `VACUUM ANALYZE` after seeding (autovacuum on the server: "
         f"{get(results, 'backends', 'postgres', 'autovacuum') or '—'}); SQLite as the service leaves it "
-        "(no `ANALYZE`)",
+        "(`ANALYZE` by the seed command, `PRAGMA optimize` at start-up)",
         "",
         "## Targets",
         "",
