@@ -140,6 +140,19 @@ fn count(conn: &mut security_action::db::DbConnection, sql: &str) -> i64 {
         .n
 }
 
+/// How many declarations the database holds.
+async fn declarations(db: &Db) -> i64 {
+    let db = db.clone();
+    tokio::task::spawn_blocking(move || {
+        count(
+            &mut db.pool().get().unwrap(),
+            "SELECT COUNT(*) AS n FROM declarations",
+        )
+    })
+    .await
+    .unwrap()
+}
+
 /// Every row an application writes, checked to be all there or all absent.
 fn assert_no_half_written_application(db: &Db) {
     let mut conn = db.pool().get().unwrap();
@@ -241,17 +254,7 @@ async fn sigkill_under_concurrent_applications(backend: Backend) {
         .unwrap();
     loop {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let written = tokio::task::spawn_blocking({
-            let db = db.clone();
-            move || {
-                count(
-                    &mut db.pool().get().unwrap(),
-                    "SELECT COUNT(*) AS n FROM declarations",
-                )
-            }
-        })
-        .await
-        .unwrap();
+        let written = declarations(&db).await;
         if written >= 40 || tokio::time::Instant::now() > deadline {
             break;
         }
@@ -282,17 +285,7 @@ async fn sigkill_under_concurrent_applications(backend: Backend) {
     })
     .await
     .unwrap();
-    let written = tokio::task::spawn_blocking({
-        let db = db.clone();
-        move || {
-            count(
-                &mut db.pool().get().unwrap(),
-                "SELECT COUNT(*) AS n FROM declarations",
-            )
-        }
-    })
-    .await
-    .unwrap();
+    let written = declarations(&db).await;
     assert!(
         written as usize >= answered.len() && written as usize <= answered.len() + unanswered,
         "{written} written, {} answered, {unanswered} unanswered",
