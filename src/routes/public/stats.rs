@@ -158,10 +158,7 @@ pub async fn get_stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiEr
             }
             stale
         }
-        (None, None) => {
-            let _refresh = cache.claim_refresh();
-            cache.store(compute(&state).await?)
-        }
+        (None, None) => cache.store(compute(&state).await?),
     };
     Ok(HttpResponse::Ok()
         .insert_header((
