@@ -114,8 +114,12 @@ impl r2d2::ManageConnection for ConnectionManager {
             .map_err(diesel::ConnectionError::CouldntSetupConfiguration)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// A connection is broken when its transaction was left open or failed to end (diesel
+    /// knows), or when it is returned while a panic unwinds (a `Db::write` closure panicked
+    /// mid-transaction). Handing such a connection to the next caller would make its "commits"
+    /// only release savepoints (PostgreSQL) or keep SQLite's write lock for good.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 

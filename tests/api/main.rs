@@ -16,6 +16,7 @@ mod logo;
 mod mail;
 mod metrics;
 mod openapi;
+mod pool;
 mod public;
 mod reference;
 mod secretariat;
