@@ -7,9 +7,11 @@ use crate::auth::hashing::hash_now;
 use crate::config::Config;
 use crate::db::Db;
 use crate::db::audit::Actor;
+use crate::declarations::{self, Context, Decision};
 use crate::domain::declaration::RevocationReason;
+use crate::domain::language::Language;
 use crate::error::ApiError;
-use crate::secretariat::{self, Decision};
+use crate::secretariat;
 
 /// The actor the command line records in the audit trail.
 fn actor() -> Actor {
@@ -37,7 +39,16 @@ pub fn print(fields: &BTreeMap<&str, String>, json: bool) {
 
 /// An error for the command line: the API error's status and detail, one line.
 pub fn describe(error: &ApiError) -> String {
-    format!("{} ({})", error.code(), error)
+    let fields: Vec<String> = error
+        .errors()
+        .iter()
+        .map(|v| format!("{}: {}", v.field, v.message(Language::En)))
+        .collect();
+    if fields.is_empty() {
+        format!("{} ({})", error.code(), error)
+    } else {
+        fields.join("; ")
+    }
 }
 
 pub fn create_operator(
@@ -69,23 +80,9 @@ pub fn create_client(
     name: &str,
     scopes: &[String],
 ) -> anyhow::Result<BTreeMap<&'static str, String>> {
-    crate::routes::admin::api_clients::validate(name, scopes).map_err(|e| {
-        let detail: Vec<String> = e
-            .errors()
-            .iter()
-            .map(|v| {
-                format!(
-                    "{}: {}",
-                    v.field,
-                    v.message(crate::domain::language::Language::En)
-                )
-            })
-            .collect();
-        anyhow::anyhow!("{}", detail.join("; "))
-    })?;
     let actor = actor();
     let created = db
-        .write_blocking(|conn| secretariat::create_client(conn, name.trim(), scopes, None, &actor))
+        .write_blocking(|conn| secretariat::create_client(conn, name, scopes, None, &actor))
         .map_err(|e| anyhow::anyhow!(describe(&e)))?;
     Ok(BTreeMap::from([
         ("client_id", created.client_id),
@@ -106,11 +103,17 @@ pub fn decide(
         || format!("http://{}", config.bind_address),
         |u| u.as_str().trim_end_matches('/').to_owned(),
     );
-    let (_, declaration) = db
+    let changed = db
         .write_blocking(|conn| {
-            secretariat::decide(conn, declaration_id, &decision, &actor, None, &base)
+            let ctx = Context {
+                actor: &actor,
+                account_id: None,
+                base_url: &base,
+            };
+            declarations::decide(conn, &ctx, declaration_id, &decision)
         })
         .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+    let declaration = changed.declaration;
     Ok(BTreeMap::from([
         ("declaration_id", declaration.public_id),
         ("status", declaration.status),

@@ -83,6 +83,10 @@ pub struct Settings {
     /// Seconds `GET /v1/stats` is cached.
     #[arg(long, env = "STATS_CACHE_SECONDS", default_value_t = 60)]
     pub stats_cache_seconds: u64,
+    /// Milliseconds between looks at the change log's head for changes made by other processes
+    /// (another instance, the command line); changes made here are seen at once.
+    #[arg(long, env = "CHANGE_POLL_MILLISECONDS", default_value_t = 200, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub change_poll_milliseconds: u64,
     /// Minutes a logo-download token stays valid.
     #[arg(long, env = "LOGO_TOKEN_MINUTES", default_value_t = 10)]
     pub logo_token_minutes: u32,
@@ -237,6 +241,7 @@ pub struct Config {
     pub password_reset_minutes: u32,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub stats_cache_seconds: u64,
+    pub change_poll_milliseconds: u64,
     pub logo_token_minutes: u32,
     pub client_rate_per_minute: u32,
     pub client_rate_burst: u32,
@@ -478,6 +483,7 @@ impl Config {
             password_reset_minutes: settings.password_reset_minutes,
             trusted_proxies,
             stats_cache_seconds: settings.stats_cache_seconds,
+            change_poll_milliseconds: settings.change_poll_milliseconds,
             logo_token_minutes: settings.logo_token_minutes,
             client_rate_per_minute: settings.client_rate_per_minute,
             client_rate_burst: settings.client_rate_burst,

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use security_action::config::{Config, LogFormat, Settings};
+use security_action::declarations::Decision;
 use security_action::domain::declaration::RevocationReason;
-use security_action::secretariat::Decision;
 use security_action::startup::{Application, prepare_database};
 use security_action::{cli, openapi, telemetry};
 
@@ -63,7 +63,8 @@ enum AdminCommand {
     CreateClient {
         #[arg(long)]
         name: String,
-        /// A scope (repeat for more): declarations:verify.
+        /// A scope (repeat for more): declarations:verify (verification), declarations:changes
+        /// (the change feed).
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
     },
@@ -75,6 +76,14 @@ enum AdminCommand {
         /// false_declaration, misleading_claims, declarer_request or other.
         #[arg(long, value_parser = cli::reason)]
         reason: RevocationReason,
+        /// Quoted in the e-mail to the declarer (up to 1,000 characters).
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Reinstate a revoked declaration (取消しの撤回).
+    Reinstate {
+        declaration_id: String,
+        /// Kept in the declaration's history (up to 1,000 characters).
         #[arg(long)]
         note: Option<String>,
     },
@@ -114,6 +123,9 @@ fn main() -> ExitCode {
                     AdminCommand::Accept { declaration_id } => cli::decide(&db, &config, &declaration_id, Decision::Accept),
                     AdminCommand::Revoke { declaration_id, reason, note } => {
                         cli::decide(&db, &config, &declaration_id, Decision::Revoke { reason, note })
+                    }
+                    AdminCommand::Reinstate { declaration_id, note } => {
+                        cli::decide(&db, &config, &declaration_id, Decision::Reinstate { note })
                     }
                 })
                 .await??;

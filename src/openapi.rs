@@ -55,10 +55,16 @@ impl utoipa::Modify for SecuritySchemes {
                 utoipa::openapi::security::Flow::ClientCredentials(
                     utoipa::openapi::security::ClientCredentials::new(
                         "/v1/oauth/token",
-                        utoipa::openapi::security::Scopes::from_iter([(
-                            "declarations:verify",
-                            "Verify declarations (subsidy portals, partner companies)",
-                        )]),
+                        utoipa::openapi::security::Scopes::from_iter([
+                            (
+                                "declarations:verify",
+                                "Verify declarations (subsidy portals, partner companies)",
+                            ),
+                            (
+                                "declarations:changes",
+                                "Follow the ordered change feed of declarations",
+                            ),
+                        ]),
                     ),
                 ),
             ])),

@@ -1,177 +1,17 @@
-//! The secretariat's (事務局) decisions on declarations — accept, revoke, reinstate — and its
-//! accounts: operators and API clients. Used by the HTTP API and the command line alike, so
-//! that each rule lives in one place.
+//! The secretariat's (事務局) accounts: operators and API clients. Used by the HTTP API and the
+//! command line alike, so that each rule lives in one place. Its decisions on declarations are
+//! in [`crate::declarations::decisions`].
 
 use chrono::Duration;
 use rand::RngExt;
 
 use crate::auth::tokens::{new_opaque_token, token_digest};
 use crate::db::audit::Actor;
-use crate::db::declarations::DeclarationChange;
-use crate::db::models::{Declaration, Declarer, NewAccount};
-use crate::db::{
-    self, DbConnection, DbError, accounts, api_clients, audit, declarations, declarers,
-};
-use crate::domain::declaration::{RevocationReason, Transition};
-use crate::domain::identifiers::{DeclarationId, UserNumber};
-use crate::error::{ApiError, Message};
-use crate::mail::{self, templates};
-use crate::routes::declarations::{
-    HistoryEntry, apply_transition, declaration_not_found, record_history, star_of, status_of,
-};
-
-/// A decision on a declaration.
-#[derive(Debug, Clone)]
-pub enum Decision {
-    /// 申込み受理.
-    Accept,
-    /// 取消し, with a reason and an optional note.
-    Revoke {
-        reason: RevocationReason,
-        note: Option<String>,
-    },
-    /// 取消しの解除.
-    Reinstate { note: Option<String> },
-}
-
-impl Decision {
-    fn transition(&self) -> Transition {
-        match self {
-            Decision::Accept => Transition::Accept,
-            Decision::Revoke { .. } => Transition::Revoke,
-            Decision::Reinstate { .. } => Transition::Reinstate,
-        }
-    }
-
-    fn name(&self) -> &'static str {
-        match self {
-            Decision::Accept => "accepted",
-            Decision::Revoke { .. } => "revoked",
-            Decision::Reinstate { .. } => "reinstated",
-        }
-    }
-}
-
-fn corporate_number_taken() -> ApiError {
-    ApiError::conflict(
-        "corporate_number_already_declared",
-        Message::new(
-            "この法人番号では別の自己宣言が有効なため、取消しを解除できません",
-            "Another live declaration holds this corporate number; this one cannot be reinstated.",
-        ),
-    )
-}
-
-/// Applies a decision in the caller's transaction: the lifecycle is checked (409 otherwise),
-/// the declaration's history, the audit trail and the e-mail are written with the change.
-pub fn decide(
-    conn: &mut DbConnection,
-    declaration_id: &str,
-    decision: &Decision,
-    actor: &Actor,
-    actor_account_id: Option<i64>,
-    base_url: &str,
-) -> Result<(Declarer, Declaration), ApiError> {
-    DeclarationId::parse(declaration_id).map_err(|_| declaration_not_found())?;
-    let declaration = declarations::by_public_id(conn, declaration_id)
-        .map_err(DbError::from)?
-        .ok_or_else(declaration_not_found)?;
-    let declarer = declarers::by_id(conn, declaration.declarer_id).map_err(DbError::from)?;
-    let from = status_of(&declaration)?;
-    let to = apply_transition(&declaration, decision.transition(), decision.name())?;
-    let star = star_of(&declaration)?;
-    let now = db::now();
-    let (reason, note) = match decision {
-        Decision::Accept => (None, None),
-        Decision::Revoke { reason, note } => (Some(reason.code()), note.as_deref()),
-        Decision::Reinstate { note } => (None, note.as_deref()),
-    };
-    let change = match decision {
-        Decision::Accept => DeclarationChange {
-            status: Some(to.code()),
-            accepted_at: Some(Some(now)),
-            ..Default::default()
-        },
-        Decision::Revoke { .. } => DeclarationChange {
-            status: Some(to.code()),
-            ended_at: Some(Some(now)),
-            end_reason: Some(reason),
-            end_note: Some(note),
-            ..Default::default()
-        },
-        Decision::Reinstate { .. } => DeclarationChange {
-            status: Some(to.code()),
-            accepted_at: Some(Some(declaration.accepted_at.unwrap_or(now))),
-            ended_at: Some(None),
-            end_reason: Some(None),
-            end_note: Some(None),
-            ..Default::default()
-        },
-    };
-    if matches!(decision, Decision::Reinstate { .. })
-        && let Some(number) = &declaration.corporate_number
-        && declarations::live_with_corporate_number(conn, number, Some(declaration.id))
-            .map_err(DbError::from)?
-    {
-        return Err(corporate_number_taken());
-    }
-    declarations::update(conn, declaration.id, &change, now).map_err(|e| {
-        if db::is_unique_violation(&e, "corporate_number") {
-            corporate_number_taken()
-        } else {
-            ApiError::from(e)
-        }
-    })?;
-    record_history(
-        conn,
-        declaration.id,
-        &HistoryEntry {
-            kind: decision.name(),
-            from_status: from,
-            to_status: to,
-            from_star: star,
-            to_star: star,
-            actor_kind: "secretariat",
-            actor_account_id,
-            reason,
-            note,
-        },
-        now,
-    )?;
-    audit::record(
-        conn,
-        actor,
-        &format!("declaration.{}", decision.name()),
-        "declaration",
-        Some(&declaration.public_id),
-        Some(&serde_json::json!({"status": from.code()})),
-        Some(&serde_json::json!({"status": to.code(), "reason": reason, "note": note})),
-        now,
-    )
-    .map_err(DbError::from)?;
-    let recipient = mail::recipient(&declarer);
-    let at = db::utc(now);
-    let email = match decision {
-        Decision::Accept => {
-            templates::accepted(&recipient, &declaration.public_id, star, at, base_url)
-        }
-        Decision::Revoke { reason, note } => templates::revoked(
-            &recipient,
-            &declaration.public_id,
-            reason.code(),
-            note.as_deref(),
-            at,
-        ),
-        Decision::Reinstate { .. } => {
-            templates::reinstated(&recipient, &declaration.public_id, star, at)
-        }
-    };
-    mail::enqueue(conn, &email, Some(declaration.id), now).map_err(DbError::from)?;
-    let declaration = declarations::by_public_id(conn, declaration_id)
-        .map_err(DbError::from)?
-        .ok_or_else(declaration_not_found)?;
-    Ok((declarer, declaration))
-}
+use crate::db::models::NewAccount;
+use crate::db::{self, DbConnection, accounts, api_clients, audit};
+use crate::domain::identifiers::UserNumber;
+use crate::domain::validation::{Violation, check_text};
+use crate::error::ApiError;
 
 /// A new operator's login: the user number and the generated password, shown once.
 #[derive(Debug, Clone)]
@@ -201,7 +41,7 @@ pub fn create_operator(
     let user_number = loop {
         let candidate = UserNumber::generate(&mut rng);
         if !password.contains(candidate.as_str())
-            && !accounts::user_number_taken(conn, candidate.as_str()).map_err(DbError::from)?
+            && !accounts::user_number_taken(conn, candidate.as_str())?
         {
             break candidate;
         }
@@ -217,8 +57,7 @@ pub fn create_operator(
             password_changed_at: now,
             created_at: now,
         },
-    )
-    .map_err(DbError::from)?;
+    )?;
     audit::record(
         conn,
         actor,
@@ -228,8 +67,7 @@ pub fn create_operator(
         None,
         Some(&serde_json::json!({"name": name, "role": "secretariat"})),
         now,
-    )
-    .map_err(DbError::from)?;
+    )?;
     Ok(NewOperator {
         user_number: user_number.as_str().to_owned(),
         password: password.to_owned(),
@@ -237,7 +75,45 @@ pub fn create_operator(
 }
 
 /// The scopes an API client may hold.
-pub const KNOWN_SCOPES: [&str; 1] = ["declarations:verify"];
+pub const KNOWN_SCOPES: [&str; 2] = ["declarations:verify", "declarations:changes"];
+
+/// Checks a client's name and scopes.
+pub fn check_client(name: &str, scopes: &[String]) -> Result<(), ApiError> {
+    let mut violations: Vec<Violation> = check_text("name", name.trim(), 1, 200)
+        .err()
+        .into_iter()
+        .collect();
+    if scopes.is_empty() {
+        violations.push(Violation::new(
+            "scopes",
+            "required",
+            "スコープを1つ以上指定してください",
+            "give at least one scope",
+        ));
+    }
+    for (i, scope) in scopes.iter().enumerate() {
+        if !KNOWN_SCOPES.contains(&scope.as_str()) {
+            violations.push(Violation::new(
+                format!("scopes[{i}]"),
+                "unknown_scope",
+                format!("指定できるスコープは {} です", KNOWN_SCOPES.join(", ")),
+                format!("known scopes: {}", KNOWN_SCOPES.join(", ")),
+            ));
+        } else if scopes[..i].contains(scope) {
+            violations.push(Violation::new(
+                format!("scopes[{i}]"),
+                "duplicate",
+                "重複しています",
+                "listed twice",
+            ));
+        }
+    }
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(violations))
+    }
+}
 
 /// A new API client's credentials, shown once.
 #[derive(Debug, Clone)]
@@ -258,6 +134,8 @@ pub fn create_client(
     created_by: Option<i64>,
     actor: &Actor,
 ) -> Result<NewClient, ApiError> {
+    check_client(name, scopes)?;
+    let name = name.trim();
     let bytes: [u8; 10] = rand::rng().random();
     let client_id = format!(
         "sa_{}",
@@ -276,8 +154,7 @@ pub fn create_client(
         &scopes_text,
         created_by,
         now,
-    )
-    .map_err(DbError::from)?;
+    )?;
     audit::record(
         conn,
         actor,
@@ -287,8 +164,7 @@ pub fn create_client(
         None,
         Some(&serde_json::json!({"name": name, "scopes": scopes})),
         now,
-    )
-    .map_err(DbError::from)?;
+    )?;
     Ok(NewClient {
         client_id,
         client_secret,

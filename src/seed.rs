@@ -81,7 +81,7 @@ use rand::{RngExt as _, SeedableRng as _};
 
 use crate::db::{Db, DbConnection};
 use crate::domain::corporate_number::CorporateNumber;
-use crate::domain::declaration::{Purpose, Star, Status};
+use crate::domain::declaration::{ChangeKind, Purpose, Star, Status};
 use crate::domain::disclosure::DisclosureMethod;
 use crate::domain::identifiers::{DeclarationId, UserNumber};
 use crate::domain::name::name_key;
@@ -212,7 +212,8 @@ fn write_batch(
         // Concurrent writers wait (readers do not), so MAX(id) stays ours until the commit.
         conn.batch_execute(&format!(
             "SET LOCAL synchronous_commit = off; \
-             LOCK TABLE {}, declaration_purposes IN SHARE ROW EXCLUSIVE MODE",
+             LOCK TABLE {}, declaration_purposes, declaration_changes, change_log_head \
+             IN SHARE ROW EXCLUSIVE MODE",
             IDENTITY_TABLES.join(", ")
         ))?;
     }
@@ -222,7 +223,8 @@ fn write_batch(
          (SELECT COALESCE(MAX(id), 0) FROM diagnoses) AS diagnosis, \
          (SELECT COALESCE(MAX(id), 0) FROM declarations) AS declaration, \
          (SELECT COALESCE(MAX(id), 0) FROM declaration_events) AS event, \
-         (SELECT COALESCE(MAX(id), 0) FROM policy_disclosures) AS disclosure",
+         (SELECT COALESCE(MAX(id), 0) FROM policy_disclosures) AS disclosure, \
+         (SELECT last_position FROM change_log_head WHERE id = 1) AS position",
     )
     .get_result::<Ids>(conn)?;
     let mut sql = Sql::new(postgres, ids);
@@ -232,6 +234,11 @@ fn write_batch(
         sql.add(plan, password_hash);
     }
     conn.batch_execute(&sql.finish())?;
+    // The log's head moves past the entries written, as `declarations::change_log` would.
+    conn.batch_execute(
+        "UPDATE change_log_head SET last_position = \
+         (SELECT COALESCE(MAX(position), 0) FROM declaration_changes) WHERE id = 1",
+    )?;
     if postgres {
         let mut setval = String::new();
         for table in IDENTITY_TABLES {
@@ -261,6 +268,9 @@ struct Ids {
     event: i64,
     #[diesel(sql_type = BigInt)]
     disclosure: i64,
+    /// The change log's last position.
+    #[diesel(sql_type = BigInt)]
+    position: i64,
 }
 
 /// One text column of a query's rows.
@@ -901,7 +911,7 @@ macro_rules! row {
 }
 
 /// The tables written, parents before children, with their columns.
-const COLUMNS: [(&str, &str); 7] = [
+const COLUMNS: [(&str, &str); 8] = [
     (
         "accounts",
         "id, user_number, role, password_hash, password_changed_at, created_at",
@@ -934,12 +944,17 @@ const COLUMNS: [(&str, &str); 7] = [
         "id, declaration_id, methods, url, other_description, \
          affirmed_information_security_policy, created_at, updated_at",
     ),
+    (
+        "declaration_changes",
+        "position, declaration_id, public_id, kind, occurred_at, status, star, \
+         organization_name, declared_at, accepted_at, star_since",
+    ),
 ];
 
 /// One batch's statements, table by table, with the ids given so far.
 struct Sql {
     ids: Ids,
-    tables: [Table; 7],
+    tables: [Table; 8],
 }
 
 impl Sql {
@@ -972,6 +987,7 @@ impl Sql {
             purposes,
             events,
             disclosures,
+            changes,
         ] = tables;
         let o = &plan.organization;
         ids.account += 1;
@@ -1016,6 +1032,21 @@ impl Sql {
         for purpose in &plan.purposes {
             row!(purposes; declaration, purpose.code());
         }
+        // The change log holds what verifiers saw after each event, in the order written.
+        let mut since = created;
+        for e in &plan.events {
+            let Some(kind) = change_kind(e.kind) else {
+                continue;
+            };
+            if kind == ChangeKind::StarChanged {
+                since = e.at;
+            }
+            let accepted = plan.accepted_at.filter(|at| *at <= e.at);
+            ids.position += 1;
+            row!(changes; ids.position, declaration, plan.declaration_id.as_str(), kind.code(),
+                e.at, e.to_status.code(), e.to_star.code(), o.name.as_str(), created, accepted,
+                since);
+        }
         for e in &plan.events {
             ids.event += 1;
             let actor = if e.by_declarer {
@@ -1043,6 +1074,14 @@ impl Sql {
             sql.push_str(";\n");
         }
         sql
+    }
+}
+
+/// The change-log kind of a history event, if verifiers see it.
+fn change_kind(event: &str) -> Option<ChangeKind> {
+    match event {
+        "stepped_up" | "stepped_down" => Some(ChangeKind::StarChanged),
+        other => ChangeKind::from_code(other),
     }
 }
 

@@ -17,6 +17,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::cache::TimedCache;
 use crate::config::Config;
 use crate::db::Db;
+use crate::declarations::watch::ChangeWatch;
 use crate::error::ApiError;
 use crate::extract::BodyLimit;
 use crate::mail::sender::{MailTransport, sender_mailbox};
@@ -89,7 +90,17 @@ impl Application {
             mail_wakeup: Arc::new(tokio::sync::Notify::new()),
             clients: Arc::new(ClientDirectory::default()),
             metrics: Metrics::new().context("cannot register the metrics")?,
+            changes: ChangeWatch::default(),
         };
+        state
+            .changes
+            .refresh(&state.db)
+            .await
+            .context("cannot read the change log")?;
+        tokio::spawn(state.changes.clone().follow(
+            state.db.clone(),
+            std::time::Duration::from_millis(state.config.change_poll_milliseconds),
+        ));
         let transport =
             MailTransport::from_config(&state.config).context("cannot set up e-mail delivery")?;
         let from = sender_mailbox(&state.config).context("cannot form the sender address")?;

@@ -8,6 +8,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::cache::TimedCache;
 use crate::config::Config;
 use crate::db::Db;
+use crate::declarations::watch::ChangeWatch;
 use crate::metrics::Metrics;
 use crate::rate_limit::Limits;
 use crate::routes::public::stats::Stats;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub stats_cache: Arc<TimedCache<Stats>>,
     /// Request counts and latencies, served on the metrics listener.
     pub metrics: Metrics,
+    /// The change log's committed head, for requests that wait on changes.
+    pub changes: ChangeWatch,
 }
 
 impl AppState {

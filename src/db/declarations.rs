@@ -8,6 +8,7 @@ use super::models::{
     Declaration, DeclarationEvent, NewDeclaration, NewDeclarationEvent, PolicyDisclosureRow,
 };
 use super::schema::{declaration_events, declaration_purposes, declarations, policy_disclosures};
+use crate::domain::disclosure::PolicyDisclosure;
 
 pub fn insert(conn: &mut DbConnection, declaration: &NewDeclaration<'_>) -> QueryResult<i64> {
     diesel::insert_into(declarations::table)
@@ -158,11 +159,17 @@ pub fn disclosure(
 pub fn put_disclosure(
     conn: &mut DbConnection,
     declaration_id: i64,
-    methods: &str,
-    url: Option<&str>,
-    other_description: Option<&str>,
+    disclosure: &PolicyDisclosure,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
+    // The methods are stored as their codes, comma-separated.
+    let methods = &disclosure
+        .methods()
+        .iter()
+        .map(|m| m.code())
+        .collect::<Vec<_>>()
+        .join(",");
+    let (url, other_description) = (disclosure.url(), disclosure.other_description());
     let updated = diesel::update(
         policy_disclosures::table.filter(policy_disclosures::declaration_id.eq(declaration_id)),
     )

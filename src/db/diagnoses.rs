@@ -2,9 +2,43 @@
 
 use diesel::prelude::*;
 
+use chrono::NaiveDateTime;
+
 use super::DbConnection;
 use super::models::{Diagnosis, NewDiagnosis};
 use super::schema::diagnoses;
+use crate::domain::questionnaire::QUESTIONNAIRE_VERSION;
+use crate::domain::scoring::{self, AnswerSheet, Score};
+
+/// Stores a scored diagnosis for a declarer; returns its row ID, public ID and score.
+pub fn store(
+    conn: &mut DbConnection,
+    declarer_id: i64,
+    sheet: &AnswerSheet,
+    now: NaiveDateTime,
+) -> QueryResult<(i64, String, Score)> {
+    let score = scoring::score(sheet);
+    let public_id = uuid::Uuid::new_v4().to_string();
+    let answers = sheet
+        .answers()
+        .iter()
+        .map(|a| a.code())
+        .collect::<Vec<_>>()
+        .join(",");
+    let id = insert(
+        conn,
+        &NewDiagnosis {
+            public_id: &public_id,
+            declarer_id,
+            questionnaire_version: QUESTIONNAIRE_VERSION,
+            answers: &answers,
+            total_score: score.total,
+            band: score.band.code(),
+            created_at: now,
+        },
+    )?;
+    Ok((id, public_id, score))
+}
 
 pub fn insert(conn: &mut DbConnection, diagnosis: &NewDiagnosis<'_>) -> QueryResult<i64> {
     diesel::insert_into(diagnoses::table)

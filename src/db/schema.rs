@@ -222,7 +222,33 @@ diesel::table! {
 diesel::joinable!(declarers -> accounts (account_id));
 diesel::joinable!(diagnoses -> declarers (declarer_id));
 diesel::joinable!(declarations -> declarers (declarer_id));
+diesel::table! {
+    change_log_head (id) {
+        id -> Integer,
+        last_position -> BigInt,
+        pruned_through -> BigInt,
+    }
+}
+
+diesel::table! {
+    declaration_changes (position) {
+        position -> BigInt,
+        declaration_id -> BigInt,
+        public_id -> Text,
+        kind -> Text,
+        occurred_at -> Timestamp,
+        status -> Text,
+        #[sql_name = "star"]
+        star_level -> Text,
+        organization_name -> Text,
+        declared_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+        star_since -> Timestamp,
+    }
+}
+
 diesel::joinable!(declarations -> diagnoses (diagnosis_id));
+diesel::joinable!(declaration_changes -> declarations (declaration_id));
 diesel::joinable!(declaration_purposes -> declarations (declaration_id));
 diesel::joinable!(declaration_events -> declarations (declaration_id));
 diesel::joinable!(policy_disclosures -> declarations (declaration_id));
@@ -239,6 +265,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     declarations,
     declaration_purposes,
     declaration_events,
+    declaration_changes,
+    change_log_head,
     policy_disclosures,
     api_clients,
     refresh_tokens,

@@ -171,6 +171,66 @@ impl Status {
     }
 }
 
+/// What a change-log entry says happened: the changes that alter what a verifier or the public
+/// registry sees. Changes nobody outside sees (the contact person, the address, a disclosure
+/// that keeps the star) are not in the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// 申込み: the declaration exists.
+    Applied,
+    /// 申込み受理.
+    Accepted,
+    /// 取消し.
+    Revoked,
+    /// 取消しの撤回.
+    Reinstated,
+    /// 取下げ.
+    Withdrawn,
+    /// 二つ星への変更 or 一つ星への変更.
+    StarChanged,
+    /// The organisation's name, corporate number or prefecture changed.
+    OrganizationChanged,
+}
+
+impl ChangeKind {
+    pub const ALL: [ChangeKind; 7] = [
+        ChangeKind::Applied,
+        ChangeKind::Accepted,
+        ChangeKind::Revoked,
+        ChangeKind::Reinstated,
+        ChangeKind::Withdrawn,
+        ChangeKind::StarChanged,
+        ChangeKind::OrganizationChanged,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ChangeKind::Applied => "applied",
+            ChangeKind::Accepted => "accepted",
+            ChangeKind::Revoked => "revoked",
+            ChangeKind::Reinstated => "reinstated",
+            ChangeKind::Withdrawn => "withdrawn",
+            ChangeKind::StarChanged => "star_changed",
+            ChangeKind::OrganizationChanged => "organization_changed",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// The change-log kind of a status transition.
+    pub fn of_transition(transition: Transition) -> ChangeKind {
+        match transition {
+            Transition::Accept => ChangeKind::Accepted,
+            Transition::Withdraw => ChangeKind::Withdrawn,
+            Transition::Revoke => ChangeKind::Revoked,
+            Transition::Reinstate => ChangeKind::Reinstated,
+        }
+    }
+}
+
 /// 取消し理由: why the secretariat revokes a declaration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

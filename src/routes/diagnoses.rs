@@ -3,52 +3,21 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::declarations::load_account;
 use super::reference::score::{AnswersInput, ScoredDiagnosis};
 use crate::auth::extract::Declarer;
-use crate::db::models::{Diagnosis, NewDiagnosis};
-use crate::db::{self, DbConnection, DbError, diagnoses};
-use crate::domain::questionnaire::{Answer, QUESTIONNAIRE_VERSION};
-use crate::domain::scoring::{self, AnswerSheet, Score};
+use crate::db::models::Diagnosis;
+use crate::db::{self, DbError, diagnoses};
+use crate::declarations::load_account;
+use crate::domain::questionnaire::Answer;
+use crate::domain::scoring::{self, AnswerSheet};
 use crate::error::{ApiError, Message};
 use crate::extract::{AcceptLanguage, Json, Query};
 use crate::routes::common;
 use crate::state::AppState;
-
-/// Stores a scored diagnosis for a declarer; returns its row ID, public ID and score.
-pub fn store(
-    conn: &mut DbConnection,
-    declarer_id: i64,
-    sheet: &AnswerSheet,
-    now: NaiveDateTime,
-) -> Result<(i64, String, Score), ApiError> {
-    let score = scoring::score(sheet);
-    let public_id = uuid::Uuid::new_v4().to_string();
-    let answers = sheet
-        .answers()
-        .iter()
-        .map(|a| a.code())
-        .collect::<Vec<_>>()
-        .join(",");
-    let id = diagnoses::insert(
-        conn,
-        &NewDiagnosis {
-            public_id: &public_id,
-            declarer_id,
-            questionnaire_version: QUESTIONNAIRE_VERSION,
-            answers: &answers,
-            total_score: score.total,
-            band: score.band.code(),
-            created_at: now,
-        },
-    )
-    .map_err(DbError::from)?;
-    Ok((id, public_id, score))
-}
 
 /// The answer sheet of a stored diagnosis.
 pub fn sheet_of(diagnosis: &Diagnosis) -> Result<AnswerSheet, ApiError> {
@@ -164,8 +133,8 @@ pub async fn create_diagnosis(
     let diagnosis = state
         .db
         .write(move |conn| {
-            let (_, declarer) = load_account(conn, &user)?;
-            let (id, _, _) = store(conn, declarer.id, &sheet, db::now())?;
+            let (_, declarer) = load_account(conn, &user.user_number)?;
+            let (id, _, _) = diagnoses::store(conn, declarer.id, &sheet, db::now())?;
             Ok::<_, ApiError>(diagnoses::by_id(conn, id).map_err(DbError::from)?)
         })
         .await?;
@@ -197,7 +166,7 @@ pub async fn list_diagnoses(
     let rows = state
         .db
         .read(move |conn| {
-            let (_, declarer) = load_account(conn, &user)?;
+            let (_, declarer) = load_account(conn, &user.user_number)?;
             Ok::<_, ApiError>(diagnoses::page(conn, declarer.id, before, limit + 1)?)
         })
         .await?;
@@ -243,7 +212,7 @@ pub async fn get_diagnosis(
     let diagnosis = state
         .db
         .read(move |conn| {
-            let (_, declarer) = load_account(conn, &user)?;
+            let (_, declarer) = load_account(conn, &user.user_number)?;
             Ok::<_, ApiError>(diagnoses::owned(conn, declarer.id, &public_id)?)
         })
         .await?

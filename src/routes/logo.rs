@@ -8,10 +8,10 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::declarations::{load_owned, star_of, status_of};
 use crate::auth::extract::Declarer;
 use crate::auth::tokens::{new_opaque_token, token_digest};
-use crate::db::{self, DbError, audit, declarations, tokens};
+use crate::db::{self, DbError, audit, change_log, declarations, tokens};
+use crate::declarations::{load_owned, star_of, status_of};
 use crate::domain::declaration::{Star, Status};
 use crate::error::{ApiError, Message};
 use crate::logo;
@@ -62,7 +62,7 @@ pub async fn issue_logo_token(
     let issued = state
         .db
         .write(move |conn| {
-            let (account, _, declaration) = load_owned(conn, &user, &path)?;
+            let (account, _, declaration) = load_owned(conn, &user.user_number, &path)?;
             if status_of(&declaration)? != Status::Accepted {
                 return Err(ApiError::conflict(
                     "not_accepted",
@@ -137,7 +137,12 @@ pub async fn download_logo(
             }
             let declaration = declarations::by_row_id(conn, token.declaration_id).map_err(DbError::from)?.ok_or_else(unknown_token)?;
             let star = star_of(&declaration)?;
-            if status_of(&declaration)? != Status::Accepted || token.star_level.as_deref() != Some(star.code()) {
+            // A revocation or withdrawal ends the tokens issued before it for good, also once
+            // the declaration is reinstated.
+            if status_of(&declaration)? != Status::Accepted
+                || token.star_level.as_deref() != Some(star.code())
+                || change_log::ended_since(conn, declaration.id, token.created_at)?
+            {
                 return Err(gone(
                     "logo_access_revoked",
                     "この自己宣言は現在ロゴマークを使用できる状態にありません",

@@ -7,15 +7,15 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use super::declarations::forms::{ContactView, OrganizationInput, OrganizationView};
-use super::declarations::{load_account, star_of, status_of};
 use crate::auth::extract::{Declarer, User};
-use crate::db::declarations::DeclarationChange;
 use crate::db::models::{Declaration, Declarer as DeclarerRow};
-use crate::db::{self, DbConnection, DbError, audit, declarations, declarers};
+use crate::db::{self, DbConnection, declarations};
+use crate::declarations::changes::change_organization;
+use crate::declarations::{Context, load_account, star_of, status_of};
 use crate::domain::codes::{IndustryCode, PrefectureCode};
 use crate::domain::declaration::{Star, Status};
 use crate::domain::organization::OrganizationType;
-use crate::error::{ApiError, Message};
+use crate::error::ApiError;
 use crate::extract::Json;
 use crate::routes::{common, schema};
 use crate::state::AppState;
@@ -70,9 +70,8 @@ fn load_me(
     conn: &mut DbConnection,
     user: &User,
 ) -> Result<(Me, String, DeclarerRow, Option<Declaration>), ApiError> {
-    let (account, declarer) = load_account(conn, user)?;
-    let declaration =
-        declarations::current_for_declarer(conn, declarer.id).map_err(DbError::from)?;
+    let (account, declarer) = load_account(conn, &user.user_number)?;
+    let declaration = declarations::current_for_declarer(conn, declarer.id)?;
     let me = Me {
         user_number: account.user_number,
         organization: (&declarer).into(),
@@ -215,68 +214,33 @@ pub async fn patch_organization(
 ) -> Result<HttpResponse, ApiError> {
     let actor = common::actor(&req, &state, "declarer", Some(user.user_number.to_string()));
     let if_match = common::if_match(&req)?;
+    let base = state.base_url();
     let (me, tag) = state
         .db
         .write(move |conn| {
-            let (_, current_tag, declarer, declaration) = load_me(conn, &user)?;
-            let current = OrganizationInput::from_row(&declarer).ok_or_else(|| {
-                ApiError::internal(anyhow::anyhow!("stored organisation type is unknown"))
-            })?;
-            let before = serde_json::to_value(&current).unwrap_or_default();
-            let merged = patch.apply(current);
-            // A malformed change is refused as such (422) before the copy's age is judged.
-            let row = merged.validate("").map_err(ApiError::validation)?;
-            common::check_if_match(if_match.as_deref(), &current_tag)?;
-            let now = db::now();
-            if let Some(declaration) = &declaration
-                && declaration.corporate_number != row.corporate_number
-            {
-                if status_of(declaration)?.is_live()
-                    && let Some(number) = &row.corporate_number
-                    && declarations::live_with_corporate_number(conn, number, Some(declaration.id))
-                        .map_err(DbError::from)?
-                {
-                    return Err(corporate_number_taken());
-                }
-                let change = DeclarationChange {
-                    corporate_number: Some(row.corporate_number.as_deref()),
-                    ..Default::default()
-                };
-                declarations::update(conn, declaration.id, &change, now).map_err(|e| {
-                    if db::is_unique_violation(&e, "corporate_number") {
-                        corporate_number_taken()
-                    } else {
-                        ApiError::from(e)
-                    }
+            let ctx = Context {
+                actor: &actor,
+                account_id: None,
+                base_url: &base,
+            };
+            change_organization(conn, &ctx, &user.user_number, |declarer, declaration| {
+                let current = OrganizationInput::from_row(declarer).ok_or_else(|| {
+                    ApiError::internal(anyhow::anyhow!("stored organisation type is unknown"))
                 })?;
-            }
-            declarers::update_organization(conn, declarer.id, &row, now).map_err(DbError::from)?;
-            audit::record(
-                conn,
-                &actor,
-                "account.organization_changed",
-                "declarer",
-                declaration.as_ref().map(|d| d.public_id.as_str()),
-                Some(&before),
-                Some(&serde_json::to_value(&merged).unwrap_or_default()),
-                now,
-            )
-            .map_err(DbError::from)?;
+                // A malformed change is refused as such (422) before the copy's age is judged.
+                let row = patch
+                    .apply(current)
+                    .validate("")
+                    .map_err(ApiError::validation)?;
+                common::check_if_match(if_match.as_deref(), &etag(declarer, declaration))?;
+                Ok(row)
+            })?;
             let (me, tag, _, _) = load_me(conn, &user)?;
             Ok::<_, ApiError>((me, tag))
         })
         .await?;
+    state.changes.poke();
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, tag))
         .json(me))
-}
-
-fn corporate_number_taken() -> ApiError {
-    ApiError::conflict(
-        "corporate_number_already_declared",
-        Message::new(
-            "この法人番号では別の自己宣言がすでに有効です",
-            "Another live declaration already has this corporate number.",
-        ),
-    )
 }

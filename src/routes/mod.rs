@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod common;
+pub mod declaration_changes;
 pub mod declarations;
 pub mod diagnoses;
 pub mod health;
@@ -64,6 +65,7 @@ pub fn configure(config: &mut ServiceConfig) {
             .service(oauth::token)
             .service(verifications::verify_batch)
             .service(verifications::verify)
-            .service(verifications::verification_log),
+            .service(verifications::verification_log)
+            .service(declaration_changes::list_changes),
     );
 }

@@ -11,11 +11,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::declarations::{load_owned, star_of, status_of};
 use crate::auth::clients::ApiCaller;
 use crate::auth::extract::Declarer;
 use crate::db::verifications::{self, Lookup, VerificationRecord};
 use crate::db::{self, DbError};
+use crate::declarations::{load_owned, star_of, status_of};
 use crate::domain::corporate_number::CorporateNumber;
 use crate::domain::declaration::{Star, Status};
 use crate::domain::identifiers::{DeclarationId, IdentifierError};
@@ -479,7 +479,7 @@ pub async fn verification_log(
     let rows = state
         .db
         .read(move |conn| {
-            let (_, _, declaration) = load_owned(conn, &user, &path)?;
+            let (_, _, declaration) = load_owned(conn, &user.user_number, &path)?;
             let _ = (status_of(&declaration)?, star_of(&declaration)?);
             Ok::<_, ApiError>(verifications::log_page(
                 conn,

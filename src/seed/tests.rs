@@ -129,6 +129,50 @@ fn check(db: &Db, total: i64) {
         .filter(declarations::ended_at.is_not_null())
         .filter(declarations::end_reason.is_not_null());
     assert_eq!(count(conn, ended), count(conn, ended_with_dates));
+
+    // The change log has one entry per event verifiers see, its head at the last of them, and
+    // each declaration's last entry is the declaration as it stands.
+    let events = count(conn, declaration_events::table);
+    let entries: Vec<crate::db::change_log::ChangeEntry> =
+        crate::db::change_log::after(conn, 0, i64::MAX).expect("the log");
+    assert_eq!(entries.len() as i64, events);
+    let positions: Vec<i64> = entries.iter().map(|e| e.position).collect();
+    assert_eq!(positions, (1..=events).collect::<Vec<_>>());
+    assert_eq!(
+        crate::db::change_log::head(conn)
+            .expect("the head")
+            .last_position,
+        events
+    );
+    let mut last = std::collections::HashMap::new();
+    for entry in &entries {
+        last.insert(entry.declaration_id, entry);
+    }
+    let stored: Vec<(i64, String, String, Option<NaiveDateTime>, NaiveDateTime)> =
+        declarations::table
+            .select((
+                declarations::id,
+                declarations::status,
+                declarations::star_level,
+                declarations::accepted_at,
+                declarations::star_since,
+            ))
+            .load(conn)
+            .expect("declarations");
+    assert_eq!(last.len(), stored.len());
+    for (id, status, star, accepted_at, star_since) in stored {
+        let entry = last[&id];
+        assert_eq!(
+            (
+                &entry.status,
+                &entry.star_level,
+                entry.accepted_at,
+                entry.star_since
+            ),
+            (&status, &star, accepted_at, star_since),
+            "declaration {id}"
+        );
+    }
     let accepted_share = count(
         conn,
         declarations::table.filter(declarations::status.eq("accepted")),

@@ -141,6 +141,7 @@ pub fn test_config(database: DatabaseUrl, dir: &std::path::Path) -> Config {
         password_reset_minutes: 60,
         trusted_proxies: Vec::new(),
         stats_cache_seconds: 0,
+        change_poll_milliseconds: 50,
         logo_token_minutes: 10,
         client_rate_per_minute: 60_000,
         client_rate_burst: 10_000,
@@ -554,14 +555,20 @@ impl TestApp {
 impl TestApp {
     /// A new API client with the verification scope: (client_id, client_secret).
     pub async fn api_client(&self) -> (String, String) {
+        self.api_client_with(&["declarations:verify"]).await
+    }
+
+    /// A new API client with these scopes: (client_id, client_secret).
+    pub async fn api_client_with(&self, scopes: &[&str]) -> (String, String) {
+        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
         let created = self
             .state
             .db
-            .write(|conn| {
+            .write(move |conn| {
                 security_action::secretariat::create_client(
                     conn,
                     "補助金申請システム",
-                    &["declarations:verify".to_owned()],
+                    &scopes,
                     None,
                     &security_action::db::audit::Actor::system(),
                 )

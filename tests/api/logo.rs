@@ -63,6 +63,15 @@ both_backends! {
         assert_problem(download, 410, "logo_access_revoked").await;
         let again = app.send(reqwest::Method::POST, &path, Some(&applicant.access_token), None).await;
         assert_problem(again, 409, "not_accepted").await;
+
+        // Reinstated: the token of before the revocation stays dead; a new one works.
+        let reinstated = app.post_as(&format!("/v1/admin/declarations/{}/reinstatement", applicant.declaration_id), &operator, &json!({})).await;
+        assert_eq!(reinstated.status(), 200);
+        let download = app.get(&format!("/v1/logo-downloads/{}", token["token"].as_str().unwrap())).await;
+        assert_problem(download, 410, "logo_access_revoked").await;
+        let fresh = json_with_status(app.send(reqwest::Method::POST, &path, Some(&applicant.access_token), None).await, 201).await;
+        let download = app.get(&format!("/v1/logo-downloads/{}", fresh["token"].as_str().unwrap())).await;
+        assert_eq!(download.status(), 200);
     }
 }
 

@@ -7,6 +7,7 @@ mod account;
 mod apply;
 mod attacks;
 mod auth;
+mod changes;
 mod cli;
 mod durability;
 mod errors;

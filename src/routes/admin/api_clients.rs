@@ -8,12 +8,11 @@ use utoipa::ToSchema;
 
 use crate::auth::extract::Operator;
 use crate::db::{self, DbError, accounts, api_clients, audit};
-use crate::domain::validation::{Violation, check_text};
 use crate::error::{ApiError, Message};
 use crate::extract::{Json, Query};
 use crate::routes::common;
 use crate::routes::diagnoses::PageQuery;
-use crate::secretariat::{self, KNOWN_SCOPES};
+use crate::secretariat;
 use crate::state::AppState;
 
 /// A new client.
@@ -71,44 +70,6 @@ pub struct ClientPage {
     pub next_cursor: Option<String>,
 }
 
-/// Checks a client's name and scopes.
-pub fn validate(name: &str, scopes: &[String]) -> Result<(), ApiError> {
-    let mut violations: Vec<Violation> = check_text("name", name.trim(), 1, 200)
-        .err()
-        .into_iter()
-        .collect();
-    if scopes.is_empty() {
-        violations.push(Violation::new(
-            "scopes",
-            "required",
-            "スコープを1つ以上指定してください",
-            "give at least one scope",
-        ));
-    }
-    for (i, scope) in scopes.iter().enumerate() {
-        if !KNOWN_SCOPES.contains(&scope.as_str()) {
-            violations.push(Violation::new(
-                format!("scopes[{i}]"),
-                "unknown_scope",
-                format!("指定できるスコープは {} です", KNOWN_SCOPES.join(", ")),
-                format!("known scopes: {}", KNOWN_SCOPES.join(", ")),
-            ));
-        } else if scopes[..i].contains(scope) {
-            violations.push(Violation::new(
-                format!("scopes[{i}]"),
-                "duplicate",
-                "重複しています",
-                "listed twice",
-            ));
-        }
-    }
-    if violations.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::validation(violations))
-    }
-}
-
 /// Creates an API client; its secret (256 random bits) is in this answer only.
 #[utoipa::path(
     tag = "secretariat",
@@ -127,7 +88,6 @@ pub async fn create_client(
     operator: Operator,
     Json(input): Json<NewClientInput>,
 ) -> Result<HttpResponse, ApiError> {
-    validate(&input.name, &input.scopes)?;
     let actor = common::actor(
         &req,
         &state,

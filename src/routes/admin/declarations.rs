@@ -9,17 +9,16 @@ use utoipa::{IntoParams, ToSchema};
 use super::{prefecture_filter, star_filter, status_filter};
 use crate::auth::extract::Operator;
 use crate::db::{self, DbError, accounts, search};
+use crate::declarations::{self, Context, Decision};
 use crate::domain::codes::PrefectureCode;
 use crate::domain::corporate_number::CorporateNumber;
 use crate::domain::declaration::{RevocationReason, Star, Status};
 use crate::domain::identifiers::DeclarationId;
 use crate::domain::name::search_key;
-use crate::domain::validation::check_text;
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
 use crate::routes::common;
 use crate::routes::declarations::read::{DeclarationView, etag, respond};
-use crate::secretariat::{self, Decision};
 use crate::state::AppState;
 
 /// Filters of the secretariat's list.
@@ -149,17 +148,21 @@ async fn decide(
     let (view, tag) = state
         .db
         .write(move |conn| {
-            let account = accounts::by_user_number(conn, operator.0.user_number.as_str())
-                .map_err(DbError::from)?;
-            let (declarer, declaration) =
-                secretariat::decide(conn, &id, &decision, &actor, account.map(|a| a.id), &base)?;
+            let account = accounts::by_user_number(conn, operator.0.user_number.as_str())?;
+            let ctx = Context {
+                actor: &actor,
+                account_id: account.map(|a| a.id),
+                base_url: &base,
+            };
+            let changed = declarations::decide(conn, &ctx, &id, &decision)?;
             Ok::<_, ApiError>((
-                DeclarationView::load(conn, &declarer, &declaration)?,
-                etag(&declarer, &declaration),
+                DeclarationView::load(conn, &changed.declarer, &changed.declaration)?,
+                etag(&changed.declarer, &changed.declaration),
             ))
         })
         .await?;
     state.mail_wakeup.notify_one();
+    state.changes.poke();
     Ok(respond(&view, &tag))
 }
 
@@ -221,18 +224,11 @@ pub async fn revoke(
     path: web::Path<String>,
     Json(input): Json<RevocationInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let note = checked_note(input.note)?;
-    decide(
-        &req,
-        &state,
-        operator,
-        path.into_inner(),
-        Decision::Revoke {
-            reason: input.reason,
-            note,
-        },
-    )
-    .await
+    let decision = Decision::Revoke {
+        reason: input.reason,
+        note: input.note,
+    };
+    decide(&req, &state, operator, path.into_inner(), decision).await
 }
 
 /// A reinstatement.
@@ -243,15 +239,6 @@ pub struct ReinstatementInput {
     #[serde(default)]
     #[schema(value_type = Option<crate::routes::schema::OptionalText1000>, inline)]
     pub note: Option<String>,
-}
-
-fn checked_note(note: Option<String>) -> Result<Option<String>, ApiError> {
-    // Empty is the same as no note; white space alone is a blank note, refused as such.
-    let note = note.filter(|n| !n.is_empty()).map(|n| n.trim().to_owned());
-    if let Some(note) = &note {
-        check_text("note", note, 1, 1000).map_err(ApiError::invalid_field)?;
-    }
-    Ok(note)
 }
 
 /// Reinstates a revoked declaration (取消しの解除): accepted again, unless another live
@@ -277,13 +264,6 @@ pub async fn reinstate(
     path: web::Path<String>,
     Json(input): Json<ReinstatementInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let note = checked_note(input.note)?;
-    decide(
-        &req,
-        &state,
-        operator,
-        path.into_inner(),
-        Decision::Reinstate { note },
-    )
-    .await
+    let decision = Decision::Reinstate { note: input.note };
+    decide(&req, &state, operator, path.into_inner(), decision).await
 }

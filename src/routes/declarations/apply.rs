@@ -6,22 +6,16 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::forms::{ContactInput, OrganizationInput, PolicyDisclosureInput, methods_text};
-use crate::config::AcceptanceMode;
-use crate::db::models::{NewAccount, NewDeclaration, NewDeclarationEvent};
-use crate::db::{
-    self, DbConnection, DbError, accounts, audit, declarations, declarers, idempotency,
-};
+use super::forms::{ContactInput, OrganizationInput, PolicyDisclosureInput};
+use crate::db::{self, idempotency};
+use crate::declarations::Context;
+use crate::declarations::application::{self, Applied, NewApplication};
 use crate::domain::declaration::{Purpose, Star, Status};
-use crate::domain::disclosure::PolicyDisclosure;
-use crate::domain::identifiers::{DeclarationId, UserNumber};
 use crate::domain::password::check_password;
-use crate::domain::scoring::AnswerSheet;
 use crate::domain::terms;
 use crate::domain::validation::Violation;
-use crate::error::{ApiError, Message};
+use crate::error::ApiError;
 use crate::extract::DigestedJson;
-use crate::mail::{self, templates};
 use crate::routes::common;
 use crate::routes::reference::score::AnswersInput;
 use crate::state::AppState;
@@ -109,18 +103,27 @@ pub struct ApplicationCreated {
     pub completion_notice: CompletionNoticeSummary,
 }
 
-/// An application whose every rule holds.
-struct ValidApplication {
-    organization: db::models::OrganizationRow,
-    contact: db::models::ContactRow,
-    star: Star,
-    purposes: Vec<Purpose>,
-    sheet: Option<AnswerSheet>,
-    disclosure: Option<PolicyDisclosure>,
+impl From<Applied> for ApplicationCreated {
+    fn from(applied: Applied) -> Self {
+        ApplicationCreated {
+            user_number: applied.user_number.as_str().to_owned(),
+            declaration_id: applied.declaration_id.as_str().to_owned(),
+            star: applied.star,
+            status: applied.status,
+            declared_at: applied.declared_at,
+            accepted_at: applied.accepted_at,
+            completion_notice: CompletionNoticeSummary {
+                subject: applied.completion.subject,
+                body: applied.completion.body,
+                verification_code: applied.verification_code,
+                verification_url: applied.verification_url,
+            },
+        }
+    }
 }
 
 impl ApplicationInput {
-    fn validate(&self) -> Result<ValidApplication, Vec<Violation>> {
+    fn validate(&self) -> Result<NewApplication, Vec<Violation>> {
         let mut violations = Vec::new();
         let organization = self
             .organization
@@ -230,7 +233,7 @@ impl ApplicationInput {
             }
         };
         match (organization, contact) {
-            (Some(organization), Some(contact)) if violations.is_empty() => Ok(ValidApplication {
+            (Some(organization), Some(contact)) if violations.is_empty() => Ok(NewApplication {
                 organization,
                 contact,
                 star: self.star,
@@ -244,16 +247,6 @@ impl ApplicationInput {
 }
 
 const SCOPE: &str = "POST /v1/declarations";
-
-fn already_declared() -> ApiError {
-    ApiError::conflict(
-        "corporate_number_already_declared",
-        Message::new(
-            "この法人番号の自己宣言はすでに有効です。1つの法人が同時に持てる自己宣言は1つです。内容の変更はログインして行ってください",
-            "A live declaration already exists for this corporate number; a corporation holds one at a time. Log in to change it.",
-        ),
-    )
-}
 
 /// Applies for one or two stars. The answer carries the user number (利用者番号), the
 /// declaration ID (自己宣言ID) and the completion notice; the completion e-mail goes to the
@@ -293,17 +286,10 @@ pub async fn apply(
     let input = body.value;
     let application = input.validate().map_err(ApiError::validation)?;
     if let Some(number) = application.organization.corporate_number.clone() {
-        let taken = state
+        state
             .db
-            .read(move |conn| {
-                Ok::<_, ApiError>(declarations::live_with_corporate_number(
-                    conn, &number, None,
-                )?)
-            })
+            .read(move |conn| application::check_corporate_number_free(conn, &number))
             .await?;
-        if taken {
-            return Err(already_declared());
-        }
     }
     let password_hash = state
         .hashing
@@ -311,7 +297,9 @@ pub async fn apply(
         .await
         .map_err(crate::routes::auth::hashing_error)?;
     let actor = common::actor(&req, &state, "public", None);
-    let state_for_write = state.clone();
+    let base = state.base_url();
+    let acceptance = state.config.acceptance_mode;
+    let keys = state.tokens.clone();
     let digest = body.digest;
     let password = input.password;
     let created = state
@@ -322,18 +310,24 @@ pub async fn apply(
             {
                 return Ok(Err(replayed));
             }
-            let created = record_application(
+            let ctx = Context {
+                actor: &actor,
+                account_id: None,
+                base_url: &base,
+            };
+            let applied = application::apply(
                 conn,
-                &state_for_write,
+                &ctx,
                 &application,
                 &password,
                 &password_hash,
-                &actor,
+                acceptance,
+                &keys,
             )?;
+            let created = ApplicationCreated::from(applied);
             if let Some(key) = &key {
                 let body = serde_json::to_string(&created).map_err(ApiError::internal)?;
-                idempotency::store(conn, SCOPE, key, &digest, 201, &body, db::now())
-                    .map_err(DbError::from)?;
+                idempotency::store(conn, SCOPE, key, &digest, 201, &body, db::now())?;
             }
             Ok::<_, ApiError>(Ok(created))
         })
@@ -343,207 +337,11 @@ pub async fn apply(
         Err(replayed) => return Ok(replayed.into_response()),
     };
     state.mail_wakeup.notify_one();
+    state.changes.poke();
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
             format!("/v1/declarations/{}", created.declaration_id),
         ))
         .json(created))
-}
-
-/// Fresh numbers: random, unused, and a user number the password does not contain.
-fn fresh_numbers(
-    conn: &mut DbConnection,
-    password: &str,
-) -> Result<(UserNumber, DeclarationId), ApiError> {
-    let mut rng = rand::rng();
-    for _ in 0..20 {
-        let user_number = UserNumber::generate(&mut rng);
-        let declaration_id = DeclarationId::generate(&mut rng);
-        if password.contains(user_number.as_str())
-            || accounts::user_number_taken(conn, user_number.as_str()).map_err(DbError::from)?
-            || declarations::public_id_taken(conn, declaration_id.as_str())
-                .map_err(DbError::from)?
-        {
-            continue;
-        }
-        return Ok((user_number, declaration_id));
-    }
-    Err(ApiError::internal(anyhow::anyhow!(
-        "no free number after 20 draws"
-    )))
-}
-
-/// Writes the account, the declarer, the diagnosis, the declaration with its purposes,
-/// disclosure and history, the audit event and the e-mails: all in the caller's transaction.
-fn record_application(
-    conn: &mut DbConnection,
-    state: &AppState,
-    application: &ValidApplication,
-    password: &str,
-    password_hash: &str,
-    actor: &audit::Actor,
-) -> Result<ApplicationCreated, ApiError> {
-    let now = db::now();
-    let (user_number, declaration_id) = fresh_numbers(conn, password)?;
-    let account_id = accounts::insert(
-        conn,
-        &NewAccount {
-            user_number: user_number.as_str(),
-            role: "declarer",
-            display_name: None,
-            password_hash,
-            password_changed_at: now,
-            created_at: now,
-        },
-    )
-    .map_err(DbError::from)?;
-    let declarer_id = declarers::insert(
-        conn,
-        account_id,
-        &application.organization,
-        &application.contact,
-        now,
-    )
-    .map_err(DbError::from)?;
-    let diagnosis_id = match &application.sheet {
-        Some(sheet) => Some(crate::routes::diagnoses::store(conn, declarer_id, sheet, now)?.0),
-        None => None,
-    };
-    let auto = state.config.acceptance_mode == AcceptanceMode::Auto;
-    let status = if auto {
-        Status::Accepted
-    } else {
-        Status::Declared
-    };
-    let id = declarations::insert(
-        conn,
-        &NewDeclaration {
-            public_id: declaration_id.as_str(),
-            declarer_id,
-            star_level: application.star.code(),
-            status: status.code(),
-            corporate_number: application.organization.corporate_number.as_deref(),
-            agreed_terms_version: terms::current().version,
-            pledge_five_principles: true,
-            diagnosis_id,
-            declared_at: now,
-            accepted_at: auto.then_some(now),
-            star_since: now,
-            updated_at: now,
-        },
-    )
-    .map_err(|e| {
-        if db::is_unique_violation(&e, "corporate_number") {
-            already_declared()
-        } else {
-            ApiError::from(e)
-        }
-    })?;
-    let purposes: Vec<&str> = application.purposes.iter().map(|p| p.code()).collect();
-    declarations::insert_purposes(conn, id, &purposes).map_err(DbError::from)?;
-    if let Some(disclosure) = &application.disclosure {
-        declarations::put_disclosure(
-            conn,
-            id,
-            &methods_text(disclosure),
-            disclosure.url(),
-            disclosure.other_description(),
-            now,
-        )
-        .map_err(DbError::from)?;
-    }
-    let event = |kind, from_status: Option<Status>, to_status: Status| NewDeclarationEvent {
-        declaration_id: id,
-        kind,
-        from_status: from_status.map(Status::code),
-        to_status: to_status.code(),
-        from_star: None,
-        to_star: application.star.code(),
-        actor_kind: if kind == "applied" {
-            "declarer"
-        } else {
-            "system"
-        },
-        actor_account_id: (kind == "applied").then_some(account_id),
-        reason: None,
-        note: None,
-        occurred_at: now,
-    };
-    declarations::insert_event(conn, &event("applied", None, Status::Declared))
-        .map_err(DbError::from)?;
-    if auto {
-        declarations::insert_event(
-            conn,
-            &event("accepted", Some(Status::Declared), Status::Accepted),
-        )
-        .map_err(DbError::from)?;
-    }
-    let after = serde_json::json!({
-        "declaration_id": declaration_id.as_str(),
-        "user_number": user_number.as_str(),
-        "star": application.star.code(),
-        "status": status.code(),
-        "organization": {"name": application.organization.organization_name, "corporate_number": application.organization.corporate_number},
-        "purposes": purposes,
-    });
-    audit::record(
-        conn,
-        actor,
-        "declaration.applied",
-        "declaration",
-        Some(declaration_id.as_str()),
-        None,
-        Some(&after),
-        now,
-    )
-    .map_err(DbError::from)?;
-
-    let base = state.base_url();
-    let code = state.tokens.notice_code(&declaration_id);
-    let verification_url = format!("{base}/v1/notice-verifications/{code}");
-    let recipient = templates::Recipient {
-        organization_name: &application.organization.organization_name,
-        contact_name: &application.contact.contact_name,
-        email: &application.contact.contact_email,
-    };
-    let declared_at = db::utc(now);
-    let completion = templates::declaration_completed(
-        &recipient,
-        user_number.as_str(),
-        declaration_id.as_str(),
-        application.star,
-        declared_at,
-        auto,
-        &format!(
-            "{base}/v1/declarations/{}/completion-notice",
-            declaration_id.as_str()
-        ),
-        &base,
-    );
-    mail::enqueue(conn, &completion, Some(id), now).map_err(DbError::from)?;
-    if auto {
-        let accepted = templates::accepted(
-            &recipient,
-            declaration_id.as_str(),
-            application.star,
-            declared_at,
-            &base,
-        );
-        mail::enqueue(conn, &accepted, Some(id), now).map_err(DbError::from)?;
-    }
-    Ok(ApplicationCreated {
-        user_number: user_number.as_str().to_owned(),
-        declaration_id: declaration_id.as_str().to_owned(),
-        star: application.star,
-        status,
-        declared_at,
-        accepted_at: auto.then_some(declared_at),
-        completion_notice: CompletionNoticeSummary {
-            subject: completion.subject,
-            body: completion.body,
-            verification_code: code,
-            verification_url,
-        },
-    })
 }

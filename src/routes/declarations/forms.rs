@@ -259,16 +259,6 @@ impl PolicyDisclosureInput {
     }
 }
 
-/// The stored form of a disclosure's methods: codes, comma-separated.
-pub fn methods_text(disclosure: &PolicyDisclosure) -> String {
-    disclosure
-        .methods()
-        .iter()
-        .map(|m| m.code())
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 /// An organisation as answered.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OrganizationView {

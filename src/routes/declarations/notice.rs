@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{load_owned, star_of, status_of};
 use crate::auth::extract::Declarer;
 use crate::db::{self, DbError, declarations, declarers};
+use crate::declarations::{load_owned, star_of, status_of};
 use crate::domain::declaration::{Star, Status};
 use crate::domain::identifiers::DeclarationId;
 use crate::error::ApiError;
@@ -70,7 +70,7 @@ pub async fn completion_notice(
     let (declarer, declaration) = state
         .db
         .read(move |conn| {
-            let (_, declarer, declaration) = load_owned(conn, &user, &path)?;
+            let (_, declarer, declaration) = load_owned(conn, &user.user_number, &path)?;
             Ok::<_, ApiError>((declarer, declaration))
         })
         .await?;

@@ -7,11 +7,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::forms::{ContactView, OrganizationView, PolicyDisclosureView};
-use super::{declaration_not_found, load_owned, star_of, status_of};
 use crate::auth::extract::User;
 use crate::auth::tokens::Role;
 use crate::db::models::{Declaration, Declarer};
 use crate::db::{self, DbConnection, DbError, declarations, declarers, diagnoses};
+use crate::declarations::{load_owned, not_found as declaration_not_found, star_of, status_of};
 use crate::domain::declaration::{Star, Status};
 use crate::domain::identifiers::DeclarationId;
 use crate::error::ApiError;
@@ -157,7 +157,7 @@ pub async fn get_declaration(
         .read(move |conn| {
             let (declarer, declaration) = match user.role {
                 Role::Declarer => {
-                    let (_, declarer, declaration) = load_owned(conn, &user, &id)?;
+                    let (_, declarer, declaration) = load_owned(conn, &user.user_number, &id)?;
                     (declarer, declaration)
                 }
                 Role::Secretariat => {

@@ -1,0 +1,2 @@
+DROP TABLE declaration_changes;
+DROP TABLE change_log_head;

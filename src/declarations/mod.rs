@@ -1,0 +1,226 @@
+//! The declaration lifecycle (自己宣言のライフサイクル): every change of a declaration, in one
+//! place. The HTTP handlers and the command line call these functions inside their own
+//! transaction; each one checks the rules of the change, then writes the rows, the history, the
+//! audit event, the e-mails and the change-log entry together, and answers a typed result.
+//! Nothing else in the service changes a declaration.
+
+pub mod application;
+pub mod change_log;
+pub mod changes;
+pub mod decisions;
+pub mod watch;
+
+use chrono::NaiveDateTime;
+
+use crate::db::audit::Actor;
+use crate::db::models::{Account, Declaration, Declarer, NewDeclarationEvent};
+use crate::db::{DbConnection, accounts, declarations, declarers};
+use crate::domain::declaration::{Star, Status, Transition};
+use crate::domain::identifiers::{DeclarationId, UserNumber};
+use crate::domain::language::Localized;
+use crate::error::{ApiError, Message};
+
+pub use decisions::{Decision, accept, decide, reinstate, revoke};
+
+/// Who makes a change, and where the e-mails point.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The caller as the audit trail records it.
+    pub actor: &'a Actor,
+    /// The caller's account, for the declaration's history (`None` for the command line).
+    pub account_id: Option<i64>,
+    /// The public base URL, without a trailing slash.
+    pub base_url: &'a str,
+}
+
+/// A declaration after a change, with its declarer.
+#[derive(Debug, Clone)]
+pub struct Changed {
+    pub declarer: Declarer,
+    pub declaration: Declaration,
+}
+
+/// The stored status. The column only ever holds a known code (a CHECK constraint).
+pub fn status_of(declaration: &Declaration) -> Result<Status, ApiError> {
+    Status::from_code(&declaration.status).ok_or_else(|| {
+        ApiError::internal(anyhow::anyhow!("unknown status {:?}", declaration.status))
+    })
+}
+
+/// The stored star. The column only ever holds a known code (a CHECK constraint).
+pub fn star_of(declaration: &Declaration) -> Result<Star, ApiError> {
+    Star::from_code(&declaration.star_level).ok_or_else(|| {
+        ApiError::internal(anyhow::anyhow!("unknown star {:?}", declaration.star_level))
+    })
+}
+
+/// 404 for a declaration that does not exist, or is not the caller's to see.
+pub fn not_found() -> ApiError {
+    ApiError::not_found(Message::new(
+        "自己宣言が見つかりません",
+        "No such declaration.",
+    ))
+}
+
+/// 409: the one-live-declaration-per-corporation rule, wherever it is met (an application, a
+/// change of the corporate number, a reinstatement).
+pub fn corporate_number_taken() -> ApiError {
+    ApiError::conflict(
+        "corporate_number_already_declared",
+        Message::new(
+            "この法人番号の自己宣言はすでに有効です。1法人につき有効な自己宣言は1件までです",
+            "A live declaration already exists for this corporate number; a corporation holds one live declaration at a time.",
+        ),
+    )
+}
+
+/// Maps the database's own guard of that rule (a unique index over live declarations) to the
+/// same 409.
+fn or_corporate_number_taken(error: diesel::result::Error) -> ApiError {
+    if crate::db::is_unique_violation(&error, "corporate_number") {
+        corporate_number_taken()
+    } else {
+        ApiError::from(error)
+    }
+}
+
+/// A declaration by its ID; a malformed or unknown ID is 404.
+pub fn load(conn: &mut DbConnection, declaration_id: &str) -> Result<Declaration, ApiError> {
+    DeclarationId::parse(declaration_id).map_err(|_| not_found())?;
+    declarations::by_public_id(conn, declaration_id)?.ok_or_else(not_found)
+}
+
+/// The account and declarer of a user number. An account without a declarer (an operator) or
+/// one that no longer exists is 404.
+pub fn load_account(
+    conn: &mut DbConnection,
+    user_number: &UserNumber,
+) -> Result<(Account, Declarer), ApiError> {
+    let account = accounts::by_user_number(conn, user_number.as_str())?.ok_or_else(not_found)?;
+    let declarer = declarers::by_account(conn, account.id)?.ok_or_else(not_found)?;
+    Ok((account, declarer))
+}
+
+/// A declaration the caller owns, with the caller's account and declarer. Anything else
+/// (malformed, unknown, another declarer's) is 404, so that no one learns whether someone
+/// else's declaration exists.
+pub fn load_owned(
+    conn: &mut DbConnection,
+    user_number: &UserNumber,
+    declaration_id: &str,
+) -> Result<(Account, Declarer, Declaration), ApiError> {
+    DeclarationId::parse(declaration_id).map_err(|_| not_found())?;
+    let (account, declarer) = load_account(conn, user_number)?;
+    let declaration = declarations::by_public_id(conn, declaration_id)?
+        .filter(|d| d.declarer_id == declarer.id)
+        .ok_or_else(not_found)?;
+    Ok((account, declarer, declaration))
+}
+
+/// The words for a status in a message.
+fn status_label(status: Status) -> Localized {
+    match status {
+        Status::Declared => Localized {
+            ja: "自己宣言完了",
+            en: "declared",
+        },
+        Status::Accepted => Localized {
+            ja: "申込み受理",
+            en: "accepted",
+        },
+        Status::Withdrawn => Localized {
+            ja: "取下げ",
+            en: "withdrawn",
+        },
+        Status::Revoked => Localized {
+            ja: "取消し",
+            en: "revoked",
+        },
+    }
+}
+
+/// 409 for a change the lifecycle does not allow now. `what` names the change in words.
+fn transition_not_allowed(from: Status, what: Localized) -> ApiError {
+    let status = status_label(from);
+    ApiError::conflict(
+        "transition_not_allowed",
+        Message::new(
+            format!("{}の状態の自己宣言には、{}はできません", status.ja, what.ja),
+            format!(
+                "A declaration that is {} cannot take this change ({}).",
+                status.en, what.en
+            ),
+        ),
+    )
+}
+
+/// The status after a transition, or 409.
+fn apply_transition(
+    declaration: &Declaration,
+    transition: Transition,
+    what: Localized,
+) -> Result<(Status, Status), ApiError> {
+    let from = status_of(declaration)?;
+    let to = from
+        .apply(transition)
+        .map_err(|_| transition_not_allowed(from, what))?;
+    Ok((from, to))
+}
+
+/// The status, or 409 unless the declaration is live (declared or accepted).
+fn require_live(declaration: &Declaration, what: Localized) -> Result<Status, ApiError> {
+    let status = status_of(declaration)?;
+    if status.is_live() {
+        Ok(status)
+    } else {
+        Err(transition_not_allowed(status, what))
+    }
+}
+
+/// One entry of a declaration's history.
+struct HistoryEntry<'a> {
+    kind: &'a str,
+    from_status: Option<Status>,
+    to_status: Status,
+    from_star: Option<Star>,
+    to_star: Star,
+    actor_kind: &'a str,
+    actor_account_id: Option<i64>,
+    reason: Option<&'a str>,
+    note: Option<&'a str>,
+}
+
+fn record_history(
+    conn: &mut DbConnection,
+    declaration_id: i64,
+    entry: &HistoryEntry<'_>,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    declarations::insert_event(
+        conn,
+        &NewDeclarationEvent {
+            declaration_id,
+            kind: entry.kind,
+            from_status: entry.from_status.map(Status::code),
+            to_status: entry.to_status.code(),
+            from_star: entry.from_star.map(Star::code),
+            to_star: entry.to_star.code(),
+            actor_kind: entry.actor_kind,
+            actor_account_id: entry.actor_account_id,
+            reason: entry.reason,
+            note: entry.note,
+            occurred_at: now,
+        },
+    )?;
+    Ok(())
+}
+
+/// The declaration and its declarer as they are now (after a change, in the same transaction).
+fn reload(conn: &mut DbConnection, declaration_id: i64) -> Result<Changed, ApiError> {
+    let declaration = declarations::by_row_id(conn, Some(declaration_id))?.ok_or_else(not_found)?;
+    let declarer = declarers::by_id(conn, declaration.declarer_id)?;
+    Ok(Changed {
+        declarer,
+        declaration,
+    })
+}
