@@ -1,10 +1,17 @@
 //! Tests of bulk seeding, on SQLite and (when it answers) PostgreSQL.
+use super::sql::{Ids, Sql, Value, push_literal};
 use super::*;
 use crate::config::DatabaseUrl;
 use crate::db::schema::{
     accounts, declaration_events, declaration_purposes, declarations, declarers, diagnoses,
     policy_disclosures,
 };
+use crate::domain::corporate_number::CorporateNumber;
+use crate::domain::identifiers::{DeclarationId, UserNumber};
+use crate::domain::name::name_key;
+use crate::domain::questionnaire::Answer;
+use crate::domain::scoring::{AnswerSheet, score};
+use diesel::connection::SimpleConnection as _;
 use diesel::dsl::count_star;
 
 /// Any PHC string will do: the seeding never verifies it.
