@@ -9,6 +9,7 @@ use crate::db::Db;
 use crate::db::audit::Actor;
 use crate::declarations::{self, Context, Decision};
 use crate::domain::declaration::RevocationReason;
+use crate::domain::identifiers::DeclarationId;
 use crate::domain::language::Language;
 use crate::error::ApiError;
 use crate::secretariat;
@@ -110,14 +111,16 @@ pub fn decide(
                 account_id: None,
                 base_url: &base,
             };
-            declarations::decide(conn, &ctx, declaration_id, &decision)
+            // A malformed ID names no declaration, as over HTTP.
+            let id = DeclarationId::parse(declaration_id).map_err(|_| declarations::not_found())?;
+            declarations::decide(conn, &ctx, &id, &decision)
         })
         .map_err(|e| anyhow::anyhow!(describe(&e)))?;
     let declaration = changed.declaration;
     Ok(BTreeMap::from([
         ("declaration_id", declaration.public_id),
-        ("status", declaration.status),
-        ("star", declaration.star_level),
+        ("status", declaration.status.code().to_owned()),
+        ("star", declaration.star_level.code().to_owned()),
     ]))
 }
 

@@ -7,9 +7,10 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{change_log_head, declaration_changes};
+use crate::domain::declaration::{ChangeKind, Star, Status};
 
 /// One entry: what happened to which declaration, and its verification answer afterwards.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = declaration_changes)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct ChangeEntry {
@@ -18,11 +19,28 @@ pub struct ChangeEntry {
     pub declaration_id: i64,
     /// 自己宣言ID.
     pub public_id: String,
-    pub kind: String,
+    pub kind: ChangeKind,
     pub occurred_at: NaiveDateTime,
-    pub status: String,
-    pub star_level: String,
+    pub status: Status,
+    pub star_level: Star,
     pub organization_name: String,
+    pub declared_at: NaiveDateTime,
+    pub accepted_at: Option<NaiveDateTime>,
+    pub star_since: NaiveDateTime,
+}
+
+/// A new entry, as written (codes for the enums).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = declaration_changes)]
+pub struct NewChangeEntry<'a> {
+    pub position: i64,
+    pub declaration_id: i64,
+    pub public_id: &'a str,
+    pub kind: &'a str,
+    pub occurred_at: NaiveDateTime,
+    pub status: &'a str,
+    pub star_level: &'a str,
+    pub organization_name: &'a str,
     pub declared_at: NaiveDateTime,
     pub accepted_at: Option<NaiveDateTime>,
     pub star_since: NaiveDateTime,
@@ -59,7 +77,7 @@ pub fn take_next_position(conn: &mut DbConnection) -> QueryResult<i64> {
         .first(conn)
 }
 
-pub fn insert(conn: &mut DbConnection, entry: &ChangeEntry) -> QueryResult<()> {
+pub fn insert(conn: &mut DbConnection, entry: &NewChangeEntry<'_>) -> QueryResult<()> {
     diesel::insert_into(declaration_changes::table)
         .values(entry)
         .execute(conn)

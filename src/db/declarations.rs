@@ -8,6 +8,7 @@ use super::models::{
     Declaration, DeclarationEvent, NewDeclaration, NewDeclarationEvent, PolicyDisclosureRow,
 };
 use super::schema::{declaration_events, declaration_purposes, declarations, policy_disclosures};
+use crate::domain::declaration::Purpose;
 use crate::domain::disclosure::PolicyDisclosure;
 
 pub fn insert(conn: &mut DbConnection, declaration: &NewDeclaration<'_>) -> QueryResult<i64> {
@@ -120,7 +121,7 @@ pub fn insert_purposes(
     Ok(())
 }
 
-pub fn purposes(conn: &mut DbConnection, declaration_id: i64) -> QueryResult<Vec<String>> {
+pub fn purposes(conn: &mut DbConnection, declaration_id: i64) -> QueryResult<Vec<Purpose>> {
     declaration_purposes::table
         .filter(declaration_purposes::declaration_id.eq(declaration_id))
         .select(declaration_purposes::purpose)

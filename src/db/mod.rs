@@ -17,6 +17,7 @@ pub mod search;
 pub mod stats;
 pub mod throttles;
 pub mod tokens;
+pub mod types;
 pub mod verifications;
 
 use std::sync::{Arc, Mutex};

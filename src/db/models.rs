@@ -2,6 +2,8 @@
 //! response types.
 
 use chrono::NaiveDateTime;
+
+use crate::domain::declaration::{Star, Status};
 use diesel::prelude::*;
 
 use super::schema::*;
@@ -93,8 +95,8 @@ pub struct Declaration {
     pub id: i64,
     pub public_id: String,
     pub declarer_id: i64,
-    pub star_level: String,
-    pub status: String,
+    pub star_level: Star,
+    pub status: Status,
     pub corporate_number: Option<String>,
     pub agreed_terms_version: String,
     pub pledge_five_principles: bool,

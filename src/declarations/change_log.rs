@@ -18,7 +18,7 @@
 
 use chrono::NaiveDateTime;
 
-use crate::db::change_log::{self, ChangeEntry};
+use crate::db::change_log::{self, NewChangeEntry};
 use crate::db::{DbConnection, declarations, declarers};
 use crate::domain::declaration::ChangeKind;
 use crate::error::ApiError;
@@ -39,15 +39,15 @@ pub fn record(
     let position = change_log::take_next_position(conn)?;
     change_log::insert(
         conn,
-        &ChangeEntry {
+        &NewChangeEntry {
             position,
             declaration_id,
-            public_id: declaration.public_id,
-            kind: kind.code().to_owned(),
+            public_id: &declaration.public_id,
+            kind: kind.code(),
             occurred_at: now,
-            status: declaration.status,
-            star_level: declaration.star_level,
-            organization_name: declarer.organization_name,
+            status: declaration.status.code(),
+            star_level: declaration.star_level.code(),
+            organization_name: &declarer.organization_name,
             declared_at: declaration.declared_at,
             accepted_at: declaration.accepted_at,
             star_since: declaration.star_since,

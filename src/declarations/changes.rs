@@ -9,7 +9,7 @@ use crate::db::models::{ContactRow, Declaration, Declarer, OrganizationRow, Poli
 use crate::db::{self, DbConnection, audit, declarers, diagnoses};
 use crate::domain::declaration::{ChangeKind, Star, Transition};
 use crate::domain::disclosure::PolicyDisclosure;
-use crate::domain::identifiers::UserNumber;
+use crate::domain::identifiers::{DeclarationId, UserNumber};
 use crate::domain::language::Localized;
 use crate::domain::validation::{Violation, check_text};
 use crate::error::{ApiError, Message};
@@ -18,7 +18,6 @@ use crate::mail::{self, recipient, templates};
 use super::{
     Changed, Context, HistoryEntry, apply_transition, change_log, corporate_number_taken,
     load_account, load_owned, or_corporate_number_taken, record_history, reload, require_live,
-    star_of, status_of,
 };
 
 fn contact_json(declarer: &Declarer) -> Value {
@@ -40,15 +39,15 @@ pub fn change_contact(
     conn: &mut DbConnection,
     ctx: &Context<'_>,
     user_number: &UserNumber,
-    declaration_id: &str,
+    declaration_id: &DeclarationId,
     contact: &ContactRow,
 ) -> Result<Changed, ApiError> {
     let (account, before, declaration) = load_owned(conn, user_number, declaration_id)?;
     let now = db::now();
     declarers::update_contact(conn, before.id, contact, now)?;
     declarations::touch(conn, declaration.id, now)?;
-    let status = status_of(&declaration)?;
-    let star = star_of(&declaration)?;
+    let status = declaration.status;
+    let star = declaration.star_level;
     record_history(
         conn,
         declaration.id,
@@ -93,7 +92,7 @@ pub fn set_policy_disclosure(
     conn: &mut DbConnection,
     ctx: &Context<'_>,
     user_number: &UserNumber,
-    declaration_id: &str,
+    declaration_id: &DeclarationId,
     disclosure: &PolicyDisclosure,
 ) -> Result<PolicyDisclosureRow, ApiError> {
     let (_, _, declaration) = load_owned(conn, user_number, declaration_id)?;
@@ -129,7 +128,7 @@ pub fn remove_policy_disclosure(
     conn: &mut DbConnection,
     ctx: &Context<'_>,
     user_number: &UserNumber,
-    declaration_id: &str,
+    declaration_id: &DeclarationId,
 ) -> Result<Changed, ApiError> {
     let (account, declarer, declaration) = load_owned(conn, user_number, declaration_id)?;
     let status = require_live(
@@ -147,7 +146,7 @@ pub fn remove_policy_disclosure(
             "This declaration has no policy disclosure.",
         )));
     }
-    let star = star_of(&declaration)?;
+    let star = declaration.star_level;
     let star_after = if star == Star::TwoStar {
         let change = DeclarationChange {
             star_level: Some(Star::OneStar.code()),
@@ -206,7 +205,7 @@ pub fn step_up(
     conn: &mut DbConnection,
     ctx: &Context<'_>,
     user_number: &UserNumber,
-    declaration_id: &str,
+    declaration_id: &DeclarationId,
     diagnosis_id: &str,
     disclosure: &PolicyDisclosure,
 ) -> Result<Changed, ApiError> {
@@ -218,7 +217,7 @@ pub fn step_up(
             en: "step-up",
         },
     )?;
-    if star_of(&declaration)? == Star::TwoStar {
+    if declaration.star_level == Star::TwoStar {
         return Err(ApiError::conflict(
             "already_two_star",
             Message::new(
@@ -297,7 +296,7 @@ pub fn withdraw(
     conn: &mut DbConnection,
     ctx: &Context<'_>,
     user_number: &UserNumber,
-    declaration_id: &str,
+    declaration_id: &DeclarationId,
     reason: &str,
 ) -> Result<Changed, ApiError> {
     let reason = checked_withdrawal_reason(reason)?;
@@ -318,7 +317,7 @@ pub fn withdraw(
         ..Default::default()
     };
     declarations::update(conn, declaration.id, &change, now)?;
-    let star = star_of(&declaration)?;
+    let star = declaration.star_level;
     record_history(
         conn,
         declaration.id,
@@ -403,7 +402,7 @@ pub fn change_organization(
     if let Some(declaration) = &declaration
         && declaration.corporate_number != row.corporate_number
     {
-        if status_of(declaration)?.is_live()
+        if declaration.status.is_live()
             && let Some(number) = &row.corporate_number
             && declarations::live_with_corporate_number(conn, number, Some(declaration.id))?
         {

@@ -5,6 +5,7 @@
 use crate::db::declarations::{self, DeclarationChange};
 use crate::db::{self, DbConnection, audit};
 use crate::domain::declaration::{ChangeKind, RevocationReason, Transition};
+use crate::domain::identifiers::DeclarationId;
 use crate::domain::language::Localized;
 use crate::domain::validation::check_text;
 use crate::error::ApiError;
@@ -12,7 +13,7 @@ use crate::mail::{self, templates};
 
 use super::{
     Changed, Context, HistoryEntry, apply_transition, change_log, corporate_number_taken, load,
-    or_corporate_number_taken, record_history, reload, star_of,
+    or_corporate_number_taken, record_history, reload,
 };
 
 /// A decision on a declaration, as asked for.
@@ -71,7 +72,7 @@ pub fn checked_note(note: Option<&str>) -> Result<Option<String>, ApiError> {
 pub fn accept(
     conn: &mut DbConnection,
     ctx: &Context<'_>,
-    declaration_id: &str,
+    declaration_id: &DeclarationId,
 ) -> Result<Changed, ApiError> {
     decide(conn, ctx, declaration_id, &Decision::Accept)
 }
@@ -81,7 +82,7 @@ pub fn accept(
 pub fn revoke(
     conn: &mut DbConnection,
     ctx: &Context<'_>,
-    declaration_id: &str,
+    declaration_id: &DeclarationId,
     reason: RevocationReason,
     note: Option<&str>,
 ) -> Result<Changed, ApiError> {
@@ -99,7 +100,7 @@ pub fn revoke(
 pub fn reinstate(
     conn: &mut DbConnection,
     ctx: &Context<'_>,
-    declaration_id: &str,
+    declaration_id: &DeclarationId,
     note: Option<&str>,
 ) -> Result<Changed, ApiError> {
     let note = note.map(str::to_owned);
@@ -111,7 +112,7 @@ pub fn reinstate(
 pub fn decide(
     conn: &mut DbConnection,
     ctx: &Context<'_>,
-    declaration_id: &str,
+    declaration_id: &DeclarationId,
     decision: &Decision,
 ) -> Result<Changed, ApiError> {
     let decision = &match decision {
@@ -126,7 +127,7 @@ pub fn decide(
     };
     let declaration = load(conn, declaration_id)?;
     let (from, to) = apply_transition(&declaration, decision.transition(), decision.label())?;
-    let star = star_of(&declaration)?;
+    let star = declaration.star_level;
     let kind = ChangeKind::of_transition(decision.transition());
     let now = db::now();
     let (reason, note) = match decision {

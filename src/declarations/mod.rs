@@ -40,20 +40,6 @@ pub struct Changed {
     pub declaration: Declaration,
 }
 
-/// The stored status. The column only ever holds a known code (a CHECK constraint).
-pub fn status_of(declaration: &Declaration) -> Result<Status, ApiError> {
-    Status::from_code(&declaration.status).ok_or_else(|| {
-        ApiError::internal(anyhow::anyhow!("unknown status {:?}", declaration.status))
-    })
-}
-
-/// The stored star. The column only ever holds a known code (a CHECK constraint).
-pub fn star_of(declaration: &Declaration) -> Result<Star, ApiError> {
-    Star::from_code(&declaration.star_level).ok_or_else(|| {
-        ApiError::internal(anyhow::anyhow!("unknown star {:?}", declaration.star_level))
-    })
-}
-
 /// 404 for a declaration that does not exist, or is not the caller's to see.
 pub fn not_found() -> ApiError {
     ApiError::not_found(Message::new(
@@ -84,10 +70,12 @@ fn or_corporate_number_taken(error: diesel::result::Error) -> ApiError {
     }
 }
 
-/// A declaration by its ID; a malformed or unknown ID is 404.
-pub fn load(conn: &mut DbConnection, declaration_id: &str) -> Result<Declaration, ApiError> {
-    DeclarationId::parse(declaration_id).map_err(|_| not_found())?;
-    declarations::by_public_id(conn, declaration_id)?.ok_or_else(not_found)
+/// A declaration by its ID; an unknown ID is 404.
+pub fn load(
+    conn: &mut DbConnection,
+    declaration_id: &DeclarationId,
+) -> Result<Declaration, ApiError> {
+    declarations::by_public_id(conn, declaration_id.as_str())?.ok_or_else(not_found)
 }
 
 /// The account and declarer of a user number. An account without a declarer (an operator) or
@@ -102,16 +90,15 @@ pub fn load_account(
 }
 
 /// A declaration the caller owns, with the caller's account and declarer. Anything else
-/// (malformed, unknown, another declarer's) is 404, so that no one learns whether someone
+/// (unknown, another declarer's) is 404, so that no one learns whether someone
 /// else's declaration exists.
 pub fn load_owned(
     conn: &mut DbConnection,
     user_number: &UserNumber,
-    declaration_id: &str,
+    declaration_id: &DeclarationId,
 ) -> Result<(Account, Declarer, Declaration), ApiError> {
-    DeclarationId::parse(declaration_id).map_err(|_| not_found())?;
     let (account, declarer) = load_account(conn, user_number)?;
-    let declaration = declarations::by_public_id(conn, declaration_id)?
+    let declaration = declarations::by_public_id(conn, declaration_id.as_str())?
         .filter(|d| d.declarer_id == declarer.id)
         .ok_or_else(not_found)?;
     Ok((account, declarer, declaration))
@@ -160,7 +147,7 @@ fn apply_transition(
     transition: Transition,
     what: Localized,
 ) -> Result<(Status, Status), ApiError> {
-    let from = status_of(declaration)?;
+    let from = declaration.status;
     let to = from
         .apply(transition)
         .map_err(|_| transition_not_allowed(from, what))?;
@@ -169,7 +156,7 @@ fn apply_transition(
 
 /// The status, or 409 unless the declaration is live (declared or accepted).
 fn require_live(declaration: &Declaration, what: Localized) -> Result<Status, ApiError> {
-    let status = status_of(declaration)?;
+    let status = declaration.status;
     if status.is_live() {
         Ok(status)
     } else {

@@ -91,30 +91,21 @@ pub struct ChangesPage {
     pub next_cursor: String,
 }
 
-impl TryFrom<ChangeEntry> for ChangeItem {
-    type Error = ApiError;
-
-    fn try_from(e: ChangeEntry) -> Result<Self, ApiError> {
-        let unknown = |what: &str, value: &str| {
-            ApiError::internal(anyhow::anyhow!(
-                "change {} has an unknown {what} {value:?}",
-                e.position
-            ))
-        };
-        let status = Status::from_code(&e.status).ok_or_else(|| unknown("status", &e.status))?;
-        Ok(ChangeItem {
+impl From<ChangeEntry> for ChangeItem {
+    fn from(e: ChangeEntry) -> Self {
+        ChangeItem {
             position: e.position,
-            kind: ChangeKind::from_code(&e.kind).ok_or_else(|| unknown("kind", &e.kind))?,
-            star: Star::from_code(&e.star_level).ok_or_else(|| unknown("star", &e.star_level))?,
-            valid: status.is_live(),
-            status,
             declaration_id: e.public_id,
+            kind: e.kind,
             occurred_at: db::utc(e.occurred_at),
+            valid: e.status.is_live(),
+            status: e.status,
+            star: e.star_level,
             organization_name: e.organization_name,
             declared_at: db::utc(e.declared_at),
             accepted_at: e.accepted_at.map(db::utc),
             star_since: db::utc(e.star_since),
-        })
+        }
     }
 }
 
@@ -223,10 +214,7 @@ pub async fn list_changes(
         entries = read(&state, after, limit).await?;
     }
     let next = entries.last().map_or(after, |e| e.position);
-    let items = entries
-        .into_iter()
-        .map(ChangeItem::try_from)
-        .collect::<Result<Vec<_>, _>>()?;
+    let items = entries.into_iter().map(ChangeItem::from).collect();
     let mut response = HttpResponse::Ok();
     for header in allowance.headers() {
         response.insert_header(header);

@@ -1,6 +1,7 @@
 //! Logo downloads: a single-use, expiring token for an accepted declaration, and the ZIP it
 //! opens (the mark for the declared star as SVG and PNG, and the usage guidance).
 
+use crate::routes::paths::DeclarationIdPath;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -11,7 +12,7 @@ use utoipa::ToSchema;
 use crate::auth::extract::Declarer;
 use crate::auth::tokens::{new_opaque_token, token_digest};
 use crate::db::{self, DbError, audit, change_log, declarations, tokens};
-use crate::declarations::{load_owned, star_of, status_of};
+use crate::declarations::load_owned;
 use crate::domain::declaration::{Star, Status};
 use crate::error::{ApiError, Message};
 use crate::logo;
@@ -40,7 +41,7 @@ pub struct LogoToken {
 #[utoipa::path(
     tag = "declarations",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$")),
+    params(DeclarationIdPath),
     responses(
         (status = 201, description = "The token and its download URL", body = LogoToken),
         (status = 404, description = "No such declaration of yours", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
@@ -54,7 +55,7 @@ pub async fn issue_logo_token(
     req: HttpRequest,
     state: web::Data<AppState>,
     Declarer(user): Declarer,
-    path: web::Path<String>,
+    DeclarationIdPath(id): DeclarationIdPath,
 ) -> Result<HttpResponse, ApiError> {
     let actor = common::actor(&req, &state, "declarer", Some(user.user_number.to_string()));
     let lifetime = Duration::minutes(i64::from(state.config.logo_token_minutes));
@@ -62,8 +63,8 @@ pub async fn issue_logo_token(
     let issued = state
         .db
         .write(move |conn| {
-            let (account, _, declaration) = load_owned(conn, &user.user_number, &path)?;
-            if status_of(&declaration)? != Status::Accepted {
+            let (account, _, declaration) = load_owned(conn, &user.user_number, &id)?;
+            if declaration.status != Status::Accepted {
                 return Err(ApiError::conflict(
                     "not_accepted",
                     Message::new(
@@ -72,7 +73,7 @@ pub async fn issue_logo_token(
                     ),
                 ));
             }
-            let star = star_of(&declaration)?;
+            let star = declaration.star_level;
             let token = new_opaque_token();
             let now = db::now();
             let expires_at = now + lifetime;
@@ -136,10 +137,10 @@ pub async fn download_logo(
                 return Err(gone("token_expired", "このダウンロード用トークンは有効期限が切れています", "This download token has expired."));
             }
             let declaration = declarations::by_row_id(conn, token.declaration_id).map_err(DbError::from)?.ok_or_else(unknown_token)?;
-            let star = star_of(&declaration)?;
+            let star = declaration.star_level;
             // A revocation or withdrawal ends the tokens issued before it for good, also once
             // the declaration is reinstated.
-            if status_of(&declaration)? != Status::Accepted
+            if declaration.status != Status::Accepted
                 || token.star_level.as_deref() != Some(star.code())
                 || change_log::ended_since(conn, declaration.id, token.created_at)?
             {

@@ -11,7 +11,7 @@ use crate::auth::extract::{Declarer, User};
 use crate::db::models::{Declaration, Declarer as DeclarerRow};
 use crate::db::{self, DbConnection, declarations};
 use crate::declarations::changes::change_organization;
-use crate::declarations::{Context, load_account, star_of, status_of};
+use crate::declarations::{Context, load_account};
 use crate::domain::codes::{IndustryCode, PrefectureCode};
 use crate::domain::declaration::{Star, Status};
 use crate::domain::organization::OrganizationType;
@@ -45,10 +45,10 @@ pub struct Me {
 }
 
 fn summary(declaration: &Declaration) -> Result<DeclarationSummary, ApiError> {
-    let status = status_of(declaration)?;
+    let status = declaration.status;
     Ok(DeclarationSummary {
         declaration_id: declaration.public_id.clone(),
-        star: star_of(declaration)?,
+        star: declaration.star_level,
         status,
         valid: status.is_live(),
         declared_at: db::utc(declaration.declared_at),

@@ -3,6 +3,7 @@
 //! look-up (or one `IN` query for a batch), no contact data in any answer, and the record of
 //! who verified what written off the request path.
 
+use crate::routes::paths::{DeclarationIdPath, RequestedDeclarationId};
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
@@ -15,7 +16,7 @@ use crate::auth::clients::ApiCaller;
 use crate::auth::extract::Declarer;
 use crate::db::verifications::{self, Lookup, VerificationRecord};
 use crate::db::{self, DbError};
-use crate::declarations::{load_owned, star_of, status_of};
+use crate::declarations::load_owned;
 use crate::domain::corporate_number::CorporateNumber;
 use crate::domain::declaration::{Star, Status};
 use crate::domain::identifiers::{DeclarationId, IdentifierError};
@@ -202,7 +203,7 @@ fn note_unknown(state: &AppState, caller: &ApiCaller, count: u32) -> Result<(), 
 #[utoipa::path(
     tag = "verification",
     security(("client_credentials" = ["declarations:verify"])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$"), VerificationQuery),
+    params(RequestedDeclarationId, VerificationQuery),
     responses(
         (status = 200, description = "The declaration", body = Verification,
          headers(("RateLimit-Limit" = u32), ("RateLimit-Remaining" = u32))),
@@ -217,12 +218,11 @@ pub async fn verify(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
-    path: web::Path<String>,
+    RequestedDeclarationId(requested): RequestedDeclarationId,
     Query(query): Query<VerificationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(SCOPE)?;
     let allowance = state.limits.per_client.check(&caller.client.client_id)?;
-    let requested = path.into_inner();
     let id = DeclarationId::parse(&requested).map_err(|e| {
         // `/v1/verifications/batch` is the batch operation's path, where GET is not allowed.
         let allowed = crate::openapi::methods_for_path(req.path());
@@ -459,7 +459,7 @@ pub struct VerificationLogPage {
 #[utoipa::path(
     tag = "declarations",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$"), PageQuery),
+    params(DeclarationIdPath, PageQuery),
     responses(
         (status = 200, description = "A page of the log", body = VerificationLogPage),
         (status = 404, description = "No such declaration of yours", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
@@ -471,7 +471,7 @@ pub struct VerificationLogPage {
 pub async fn verification_log(
     state: web::Data<AppState>,
     Declarer(user): Declarer,
-    path: web::Path<String>,
+    DeclarationIdPath(id): DeclarationIdPath,
     Query(query): Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = common::page_limit(query.limit)?;
@@ -479,8 +479,8 @@ pub async fn verification_log(
     let rows = state
         .db
         .read(move |conn| {
-            let (_, _, declaration) = load_owned(conn, &user.user_number, &path)?;
-            let _ = (status_of(&declaration)?, star_of(&declaration)?);
+            let (_, _, declaration) = load_owned(conn, &user.user_number, &id)?;
+            let _ = (declaration.status, declaration.star_level);
             Ok::<_, ApiError>(verifications::log_page(
                 conn,
                 declaration.id,

@@ -171,12 +171,12 @@ fn check(db: &Db, total: i64) {
         let entry = last[&id];
         assert_eq!(
             (
-                &entry.status,
-                &entry.star_level,
+                entry.status.code(),
+                entry.star_level.code(),
                 entry.accepted_at,
                 entry.star_since
             ),
-            (&status, &star, accepted_at, star_since),
+            (status.as_str(), star.as_str(), accepted_at, star_since),
             "declaration {id}"
         );
     }

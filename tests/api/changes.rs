@@ -262,7 +262,8 @@ async fn concurrent_writers_and_a_polling_reader(app: TestApp) {
     const ROUNDS: usize = 6;
     let mut ids = Vec::new();
     for _ in 0..WRITERS {
-        ids.push(app.applicant().await.declaration_id);
+        let id = app.applicant().await.declaration_id;
+        ids.push(security_action::domain::identifiers::DeclarationId::parse(&id).unwrap());
     }
     let db = app.state.db.clone();
     let done = Arc::new(AtomicBool::new(false));

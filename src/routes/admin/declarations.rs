@@ -1,6 +1,7 @@
 //! The secretariat's view of declarations: the filtered list, acceptance, revocation,
 //! reinstatement.
 
+use crate::routes::paths::DeclarationIdPath;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -52,8 +53,8 @@ pub struct AdminDeclarationItem {
     pub organization_name: String,
     pub corporate_number: Option<String>,
     pub prefecture: String,
-    pub star: String,
-    pub status: String,
+    pub star: Star,
+    pub status: Status,
     pub declared_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
     pub contact_email: String,
@@ -135,7 +136,7 @@ async fn decide(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     operator: Operator,
-    id: String,
+    id: DeclarationId,
     decision: Decision,
 ) -> Result<HttpResponse, ApiError> {
     let actor = common::actor(
@@ -170,7 +171,7 @@ async fn decide(
 #[utoipa::path(
     tag = "secretariat",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$")),
+    params(DeclarationIdPath),
     responses(
         (status = 200, description = "Accepted", body = DeclarationView),
         (status = 404, description = "No such declaration", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
@@ -184,9 +185,9 @@ pub async fn accept(
     req: HttpRequest,
     state: web::Data<AppState>,
     operator: Operator,
-    path: web::Path<String>,
+    DeclarationIdPath(id): DeclarationIdPath,
 ) -> Result<HttpResponse, ApiError> {
-    decide(&req, &state, operator, path.into_inner(), Decision::Accept).await
+    decide(&req, &state, operator, id, Decision::Accept).await
 }
 
 /// A revocation.
@@ -206,7 +207,7 @@ pub struct RevocationInput {
 #[utoipa::path(
     tag = "secretariat",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$")),
+    params(DeclarationIdPath),
     request_body = RevocationInput,
     responses(
         (status = 200, description = "Revoked", body = DeclarationView),
@@ -221,14 +222,14 @@ pub async fn revoke(
     req: HttpRequest,
     state: web::Data<AppState>,
     operator: Operator,
-    path: web::Path<String>,
+    DeclarationIdPath(id): DeclarationIdPath,
     Json(input): Json<RevocationInput>,
 ) -> Result<HttpResponse, ApiError> {
     let decision = Decision::Revoke {
         reason: input.reason,
         note: input.note,
     };
-    decide(&req, &state, operator, path.into_inner(), decision).await
+    decide(&req, &state, operator, id, decision).await
 }
 
 /// A reinstatement.
@@ -246,7 +247,7 @@ pub struct ReinstatementInput {
 #[utoipa::path(
     tag = "secretariat",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$")),
+    params(DeclarationIdPath),
     request_body = ReinstatementInput,
     responses(
         (status = 200, description = "Reinstated", body = DeclarationView),
@@ -261,9 +262,9 @@ pub async fn reinstate(
     req: HttpRequest,
     state: web::Data<AppState>,
     operator: Operator,
-    path: web::Path<String>,
+    DeclarationIdPath(id): DeclarationIdPath,
     Json(input): Json<ReinstatementInput>,
 ) -> Result<HttpResponse, ApiError> {
     let decision = Decision::Reinstate { note: input.note };
-    decide(&req, &state, operator, path.into_inner(), decision).await
+    decide(&req, &state, operator, id, decision).await
 }

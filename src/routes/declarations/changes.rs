@@ -3,6 +3,7 @@
 //! lifecycle, recorded in the declaration's history and in the audit trail, and announced by
 //! e-mail, in one transaction.
 
+use crate::routes::paths::DeclarationIdPath;
 use actix_web::{HttpRequest, HttpResponse, delete, post, put, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -32,7 +33,7 @@ fn answer(
 #[utoipa::path(
     tag = "declarations",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$")),
+    params(DeclarationIdPath),
     request_body = ContactInput,
     responses(
         (status = 200, description = "The new contact person", body = ContactView),
@@ -46,7 +47,7 @@ pub async fn put_contact(
     req: HttpRequest,
     state: web::Data<AppState>,
     Declarer(user): Declarer,
-    path: web::Path<String>,
+    DeclarationIdPath(id): DeclarationIdPath,
     Json(input): Json<ContactInput>,
 ) -> Result<HttpResponse, ApiError> {
     let contact = input.validate("").map_err(ApiError::validation)?;
@@ -60,7 +61,7 @@ pub async fn put_contact(
                 account_id: None,
                 base_url: &base,
             };
-            let changed = changes::change_contact(conn, &ctx, &user.user_number, &path, &contact)?;
+            let changed = changes::change_contact(conn, &ctx, &user.user_number, &id, &contact)?;
             Ok::<_, ApiError>(ContactView::from(&changed.declarer))
         })
         .await?;
@@ -72,7 +73,7 @@ pub async fn put_contact(
 #[utoipa::path(
     tag = "declarations",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$")),
+    params(DeclarationIdPath),
     request_body = PolicyDisclosureInput,
     responses(
         (status = 200, description = "The disclosure as stored", body = PolicyDisclosureView),
@@ -87,7 +88,7 @@ pub async fn put_policy_disclosure(
     req: HttpRequest,
     state: web::Data<AppState>,
     Declarer(user): Declarer,
-    path: web::Path<String>,
+    DeclarationIdPath(id): DeclarationIdPath,
     Json(input): Json<PolicyDisclosureInput>,
 ) -> Result<HttpResponse, ApiError> {
     let disclosure = input.validate("").map_err(ApiError::validation)?;
@@ -101,7 +102,7 @@ pub async fn put_policy_disclosure(
                 account_id: None,
                 base_url: &base,
             };
-            changes::set_policy_disclosure(conn, &ctx, &user.user_number, &path, &disclosure)
+            changes::set_policy_disclosure(conn, &ctx, &user.user_number, &id, &disclosure)
         })
         .await?;
     Ok(HttpResponse::Ok().json(PolicyDisclosureView::from(&row)))
@@ -112,7 +113,7 @@ pub async fn put_policy_disclosure(
 #[utoipa::path(
     tag = "declarations",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$")),
+    params(DeclarationIdPath),
     responses(
         (status = 204, description = "Removed (and stepped down if it was two stars)"),
         (status = 404, description = "No such declaration of yours, or no disclosure", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
@@ -126,7 +127,7 @@ pub async fn delete_policy_disclosure(
     req: HttpRequest,
     state: web::Data<AppState>,
     Declarer(user): Declarer,
-    path: web::Path<String>,
+    DeclarationIdPath(id): DeclarationIdPath,
 ) -> Result<HttpResponse, ApiError> {
     let actor = declarer_actor(&req, &state, &user);
     let base = state.base_url();
@@ -138,7 +139,7 @@ pub async fn delete_policy_disclosure(
                 account_id: None,
                 base_url: &base,
             };
-            changes::remove_policy_disclosure(conn, &ctx, &user.user_number, &path)
+            changes::remove_policy_disclosure(conn, &ctx, &user.user_number, &id)
         })
         .await?;
     state.mail_wakeup.notify_one();
@@ -165,7 +166,7 @@ pub struct StepUpInput {
 #[utoipa::path(
     tag = "declarations",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$")),
+    params(DeclarationIdPath),
     request_body = StepUpInput,
     responses(
         (status = 200, description = "The declaration, now two stars", body = DeclarationView),
@@ -180,7 +181,7 @@ pub async fn step_up(
     req: HttpRequest,
     state: web::Data<AppState>,
     Declarer(user): Declarer,
-    path: web::Path<String>,
+    DeclarationIdPath(id): DeclarationIdPath,
     Json(input): Json<StepUpInput>,
 ) -> Result<HttpResponse, ApiError> {
     let disclosure = input
@@ -201,7 +202,7 @@ pub async fn step_up(
                 conn,
                 &ctx,
                 &user.user_number,
-                &path,
+                &id,
                 &input.diagnosis_id,
                 &disclosure,
             )?;
@@ -228,7 +229,7 @@ pub struct WithdrawalInput {
 #[utoipa::path(
     tag = "declarations",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$")),
+    params(DeclarationIdPath),
     request_body = WithdrawalInput,
     responses(
         (status = 200, description = "The declaration, now withdrawn", body = DeclarationView),
@@ -243,7 +244,7 @@ pub async fn withdraw(
     req: HttpRequest,
     state: web::Data<AppState>,
     Declarer(user): Declarer,
-    path: web::Path<String>,
+    DeclarationIdPath(id): DeclarationIdPath,
     Json(input): Json<WithdrawalInput>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = declarer_actor(&req, &state, &user);
@@ -256,7 +257,7 @@ pub async fn withdraw(
                 account_id: None,
                 base_url: &base,
             };
-            let changed = changes::withdraw(conn, &ctx, &user.user_number, &path, &input.reason)?;
+            let changed = changes::withdraw(conn, &ctx, &user.user_number, &id, &input.reason)?;
             answer(conn, &changed)
         })
         .await?;

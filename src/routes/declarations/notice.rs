@@ -1,5 +1,6 @@
 //! The printable completion notice (自己宣言完了のお知らせ) and its public verification.
 
+use crate::routes::paths::DeclarationIdPath;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
@@ -8,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::auth::extract::Declarer;
 use crate::db::{self, DbError, declarations, declarers};
-use crate::declarations::{load_owned, star_of, status_of};
+use crate::declarations::load_owned;
 use crate::domain::declaration::{Star, Status};
 use crate::domain::identifiers::DeclarationId;
 use crate::error::ApiError;
@@ -50,7 +51,7 @@ fn wants_json(req: &HttpRequest) -> bool {
 #[utoipa::path(
     tag = "declarations",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$")),
+    params(DeclarationIdPath),
     responses(
         (status = 200, description = "The notice", body = CompletionNoticeView,
          content((String = "text/html"), (CompletionNoticeView = "application/json"))),
@@ -64,13 +65,13 @@ pub async fn completion_notice(
     req: HttpRequest,
     state: web::Data<AppState>,
     Declarer(user): Declarer,
-    path: web::Path<String>,
+    DeclarationIdPath(id): DeclarationIdPath,
 ) -> Result<HttpResponse, ApiError> {
     let user_number = user.user_number;
     let (declarer, declaration) = state
         .db
         .read(move |conn| {
-            let (_, declarer, declaration) = load_owned(conn, &user.user_number, &path)?;
+            let (_, declarer, declaration) = load_owned(conn, &user.user_number, &id)?;
             Ok::<_, ApiError>((declarer, declaration))
         })
         .await?;
@@ -80,8 +81,8 @@ pub async fn completion_notice(
     let view = CompletionNoticeView {
         declaration_id: declaration.public_id.clone(),
         organization_name: declarer.organization_name.clone(),
-        star: star_of(&declaration)?,
-        status: status_of(&declaration)?,
+        star: declaration.star_level,
+        status: declaration.status,
         declared_at: db::utc(declaration.declared_at),
         accepted_at: declaration.accepted_at.map(db::utc),
         star_since: db::utc(declaration.star_since),
@@ -189,12 +190,12 @@ pub async fn verify_notice(
     let Some((declarer, declaration)) = found else {
         return Ok(HttpResponse::Ok().json(not_genuine));
     };
-    let status = status_of(&declaration)?;
+    let status = declaration.status;
     Ok(HttpResponse::Ok().json(NoticeVerification {
         genuine: true,
         declaration_id: Some(declaration.public_id.clone()),
         organization_name: Some(declarer.organization_name),
-        star: Some(star_of(&declaration)?),
+        star: Some(declaration.star_level),
         status: Some(status),
         valid: Some(status.is_live()),
         declared_at: Some(db::utc(declaration.declared_at)),

@@ -1,5 +1,6 @@
 //! `GET /v1/declarations/{declaration_id}`: the declaration with its history.
 
+use crate::routes::paths::DeclarationIdPath;
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
@@ -11,9 +12,8 @@ use crate::auth::extract::User;
 use crate::auth::tokens::Role;
 use crate::db::models::{Declaration, Declarer};
 use crate::db::{self, DbConnection, DbError, declarations, declarers, diagnoses};
-use crate::declarations::{load_owned, not_found as declaration_not_found, star_of, status_of};
-use crate::domain::declaration::{Star, Status};
-use crate::domain::identifiers::DeclarationId;
+use crate::declarations::load_owned;
+use crate::domain::declaration::{Purpose, Star, Status};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -59,7 +59,7 @@ pub struct DeclarationView {
     /// The withdrawal reason or the revocation reason code.
     pub end_reason: Option<String>,
     pub agreed_terms_version: String,
-    pub purposes: Vec<String>,
+    pub purposes: Vec<Purpose>,
     pub organization: OrganizationView,
     pub contact: ContactView,
     pub policy_disclosure: Option<PolicyDisclosureView>,
@@ -82,10 +82,10 @@ impl DeclarationView {
             None => None,
         };
         let history = declarations::events(conn, declaration.id).map_err(DbError::from)?;
-        let status = status_of(declaration)?;
+        let status = declaration.status;
         Ok(Self {
             declaration_id: declaration.public_id.clone(),
-            star: star_of(declaration)?,
+            star: declaration.star_level,
             status,
             valid: status.is_live(),
             declared_at: db::utc(declaration.declared_at),
@@ -138,7 +138,7 @@ pub fn respond(view: &DeclarationView, etag: &str) -> HttpResponse {
 #[utoipa::path(
     tag = "declarations",
     security(("bearer" = [])),
-    params(("declaration_id" = String, Path, description = "自己宣言ID: 12 digits led by 4, the last a check digit", pattern = "^4[0-9]{11}$")),
+    params(DeclarationIdPath),
     responses(
         (status = 200, description = "The declaration", body = DeclarationView, headers(("ETag" = String))),
         (status = 404, description = "No such declaration of yours", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
@@ -149,9 +149,8 @@ pub fn respond(view: &DeclarationView, etag: &str) -> HttpResponse {
 pub async fn get_declaration(
     state: web::Data<AppState>,
     user: User,
-    path: web::Path<String>,
+    DeclarationIdPath(id): DeclarationIdPath,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
     let (view, etag) = state
         .db
         .read(move |conn| {
@@ -161,12 +160,8 @@ pub async fn get_declaration(
                     (declarer, declaration)
                 }
                 Role::Secretariat => {
-                    DeclarationId::parse(&id).map_err(|_| declaration_not_found())?;
-                    let declaration = declarations::by_public_id(conn, &id)
-                        .map_err(DbError::from)?
-                        .ok_or_else(declaration_not_found)?;
-                    let declarer =
-                        declarers::by_id(conn, declaration.declarer_id).map_err(DbError::from)?;
+                    let declaration = crate::declarations::load(conn, &id)?;
+                    let declarer = declarers::by_id(conn, declaration.declarer_id)?;
                     (declarer, declaration)
                 }
             };

@@ -55,8 +55,8 @@ pub struct RegistryEntry {
     pub prefecture: String,
     /// In the language asked for.
     pub prefecture_name: String,
-    pub star: String,
-    pub status: String,
+    pub star: Star,
+    pub status: Status,
     /// The date of the declaration (JST).
     pub declared_at: chrono::NaiveDate,
 }
