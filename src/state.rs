@@ -11,7 +11,6 @@ use crate::db::Db;
 use crate::declarations::watch::ChangeWatch;
 use crate::metrics::Metrics;
 use crate::rate_limit::Limits;
-use crate::routes::public::stats::Stats;
 use crate::verification_log::VerificationRecorder;
 use crate::verification_lookup::VerificationLookups;
 
@@ -32,8 +31,8 @@ pub struct AppState {
     pub verifications: VerificationRecorder,
     /// Single verifications' look-ups, answered together under load.
     pub lookups: VerificationLookups,
-    /// `GET /v1/stats`, computed at most once per `STATS_CACHE_SECONDS`.
-    pub stats_cache: Arc<TimedCache<Stats>>,
+    /// `GET /v1/stats` as rendered JSON, computed at most once per `STATS_CACHE_SECONDS`.
+    pub stats_cache: Arc<TimedCache<actix_web::web::Bytes>>,
     /// Request counts and latencies, served on the metrics listener.
     pub metrics: Metrics,
     /// The change log's committed head, for requests that wait on changes.
