@@ -17,7 +17,7 @@ use crate::mail::{self, recipient, templates};
 
 use super::{
     Changed, Context, HistoryEntry, apply_transition, change_log, corporate_number_taken,
-    load_account, load_owned, or_corporate_number_taken, record_history, reload, require_live,
+    load_account, load_live_owned, load_owned, or_corporate_number_taken, record_history, reload,
 };
 
 fn contact_json(declarer: &Declarer) -> Value {
@@ -51,17 +51,13 @@ pub fn change_contact(
     record_history(
         conn,
         declaration.id,
-        &HistoryEntry {
-            kind: "contact_changed",
-            from_status: Some(status),
-            to_status: status,
-            from_star: Some(star),
-            to_star: star,
-            actor_kind: "declarer",
-            actor_account_id: Some(account.id),
-            reason: None,
-            note: None,
-        },
+        &HistoryEntry::by_declarer(
+            "contact_changed",
+            account.id,
+            (status, status),
+            (star, star),
+            None,
+        ),
         now,
     )?;
     let changed = reload(conn, declaration.id)?;
@@ -95,14 +91,11 @@ pub fn set_policy_disclosure(
     declaration_id: &DeclarationId,
     disclosure: &PolicyDisclosure,
 ) -> Result<PolicyDisclosureRow, ApiError> {
-    let (_, _, declaration) = load_owned(conn, user_number, declaration_id)?;
-    require_live(
-        &declaration,
-        Localized {
-            ja: "基本方針の公開方法の変更",
-            en: "setting the policy disclosure",
-        },
-    )?;
+    let what = Localized {
+        ja: "基本方針の公開方法の変更",
+        en: "setting the policy disclosure",
+    };
+    let (_, _, declaration, _) = load_live_owned(conn, user_number, declaration_id, what)?;
     let now = db::now();
     let before = declarations::disclosure(conn, declaration.id)?;
     declarations::put_disclosure(conn, declaration.id, disclosure, now)?;
@@ -130,14 +123,12 @@ pub fn remove_policy_disclosure(
     user_number: &UserNumber,
     declaration_id: &DeclarationId,
 ) -> Result<Changed, ApiError> {
-    let (account, declarer, declaration) = load_owned(conn, user_number, declaration_id)?;
-    let status = require_live(
-        &declaration,
-        Localized {
-            ja: "基本方針の公開の取りやめ",
-            en: "removing the policy disclosure",
-        },
-    )?;
+    let what = Localized {
+        ja: "基本方針の公開の取りやめ",
+        en: "removing the policy disclosure",
+    };
+    let (account, declarer, declaration, status) =
+        load_live_owned(conn, user_number, declaration_id, what)?;
     let now = db::now();
     let before = declarations::disclosure(conn, declaration.id)?;
     if !declarations::delete_disclosure(conn, declaration.id)? {
@@ -157,17 +148,13 @@ pub fn remove_policy_disclosure(
         record_history(
             conn,
             declaration.id,
-            &HistoryEntry {
-                kind: "stepped_down",
-                from_status: Some(status),
-                to_status: status,
-                from_star: Some(Star::TwoStar),
-                to_star: Star::OneStar,
-                actor_kind: "declarer",
-                actor_account_id: Some(account.id),
-                reason: Some("policy_disclosure_removed"),
-                note: None,
-            },
+            &HistoryEntry::by_declarer(
+                "stepped_down",
+                account.id,
+                (status, status),
+                (Star::TwoStar, Star::OneStar),
+                Some("policy_disclosure_removed"),
+            ),
             now,
         )?;
         let email = templates::star_changed(
@@ -209,14 +196,12 @@ pub fn step_up(
     diagnosis_id: &str,
     disclosure: &PolicyDisclosure,
 ) -> Result<Changed, ApiError> {
-    let (account, declarer, declaration) = load_owned(conn, user_number, declaration_id)?;
-    let status = require_live(
-        &declaration,
-        Localized {
-            ja: "二つ星への変更",
-            en: "step-up",
-        },
-    )?;
+    let what = Localized {
+        ja: "二つ星への変更",
+        en: "step-up",
+    };
+    let (account, declarer, declaration, status) =
+        load_live_owned(conn, user_number, declaration_id, what)?;
     if declaration.star_level == Star::TwoStar {
         return Err(ApiError::conflict(
             "already_two_star",
@@ -246,17 +231,13 @@ pub fn step_up(
     record_history(
         conn,
         declaration.id,
-        &HistoryEntry {
-            kind: "stepped_up",
-            from_status: Some(status),
-            to_status: status,
-            from_star: Some(Star::OneStar),
-            to_star: Star::TwoStar,
-            actor_kind: "declarer",
-            actor_account_id: Some(account.id),
-            reason: None,
-            note: None,
-        },
+        &HistoryEntry::by_declarer(
+            "stepped_up",
+            account.id,
+            (status, status),
+            (Star::OneStar, Star::TwoStar),
+            None,
+        ),
         now,
     )?;
     audit::record(
@@ -321,17 +302,13 @@ pub fn withdraw(
     record_history(
         conn,
         declaration.id,
-        &HistoryEntry {
-            kind: ChangeKind::Withdrawn.code(),
-            from_status: Some(from),
-            to_status: to,
-            from_star: Some(star),
-            to_star: star,
-            actor_kind: "declarer",
-            actor_account_id: Some(account.id),
-            reason: Some(&reason),
-            note: None,
-        },
+        &HistoryEntry::by_declarer(
+            ChangeKind::Withdrawn.code(),
+            account.id,
+            (from, to),
+            (star, star),
+            Some(&reason),
+        ),
         now,
     )?;
     audit::record(

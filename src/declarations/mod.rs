@@ -177,6 +177,42 @@ struct HistoryEntry<'a> {
     note: Option<&'a str>,
 }
 
+impl<'a> HistoryEntry<'a> {
+    /// A change the declarer made (from its account), between these statuses and stars.
+    fn by_declarer(
+        kind: &'a str,
+        account_id: i64,
+        (from_status, to_status): (Status, Status),
+        (from_star, to_star): (Star, Star),
+        reason: Option<&'a str>,
+    ) -> Self {
+        HistoryEntry {
+            kind,
+            from_status: Some(from_status),
+            to_status,
+            from_star: Some(from_star),
+            to_star,
+            actor_kind: "declarer",
+            actor_account_id: Some(account_id),
+            reason,
+            note: None,
+        }
+    }
+}
+
+/// A declaration of the caller's that must be live for `what`: the caller's account, its
+/// declarer, the declaration and its status (404 or 409 otherwise).
+fn load_live_owned(
+    conn: &mut DbConnection,
+    user_number: &UserNumber,
+    declaration_id: &DeclarationId,
+    what: Localized,
+) -> Result<(Account, Declarer, Declaration, Status), ApiError> {
+    let (account, declarer, declaration) = load_owned(conn, user_number, declaration_id)?;
+    let status = require_live(&declaration, what)?;
+    Ok((account, declarer, declaration, status))
+}
+
 fn record_history(
     conn: &mut DbConnection,
     declaration_id: i64,
