@@ -6,9 +6,9 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use chrono::Duration;
 
 use crate::auth::client_address;
+use crate::db::DbConnection;
 use crate::db::audit::Actor;
 use crate::db::idempotency;
-use crate::db::{DbConnection, DbError};
 use crate::domain::validation::Violation;
 use crate::error::{ApiError, Message};
 use crate::middleware::RequestId;
@@ -77,7 +77,7 @@ pub fn replay(
     key: &str,
     digest: &str,
 ) -> Result<Option<Replay>, ApiError> {
-    let Some(stored) = idempotency::find(conn, scope, key).map_err(DbError::from)? else {
+    let Some(stored) = idempotency::find(conn, scope, key)? else {
         return Ok(None);
     };
     if crate::db::now() - stored.created_at > Duration::hours(IDEMPOTENCY_WINDOW_HOURS) {

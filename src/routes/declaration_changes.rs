@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::clients::ApiCaller;
+use crate::db;
 use crate::db::change_log::{self, ChangeEntry};
-use crate::db::{self, DbError};
 use crate::domain::declaration::{ChangeKind, Star, Status};
 use crate::domain::validation::Violation;
 use crate::error::{ApiError, Message};
@@ -230,7 +230,7 @@ async fn read(state: &AppState, after: i64, limit: i64) -> Result<Vec<ChangeEntr
     state
         .db
         .read(move |conn| {
-            let head = change_log::head(conn).map_err(DbError::from)?;
+            let head = change_log::head(conn)?;
             if after > head.last_position {
                 // No answer ever gave this cursor: it is from another registry or made up.
                 return Err(invalid_cursor());

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::reference::score::{AnswersInput, ScoredDiagnosis};
 use crate::auth::extract::Declarer;
 use crate::db::models::Diagnosis;
-use crate::db::{self, DbError, diagnoses};
+use crate::db::{self, diagnoses};
 use crate::declarations::load_account;
 use crate::domain::questionnaire::Answer;
 use crate::domain::scoring::{self, AnswerSheet};
@@ -135,7 +135,7 @@ pub async fn create_diagnosis(
         .write(move |conn| {
             let (_, declarer) = load_account(conn, &user.user_number)?;
             let (id, _, _) = diagnoses::store(conn, declarer.id, &sheet, db::now())?;
-            Ok::<_, ApiError>(diagnoses::by_id(conn, id).map_err(DbError::from)?)
+            Ok::<_, ApiError>(diagnoses::by_id(conn, id)?)
         })
         .await?;
     let view = DiagnosisView::new(&diagnosis, language)?;

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::auth::extract::Declarer;
 use crate::auth::tokens::{new_opaque_token, token_digest};
-use crate::db::{self, DbError, audit, change_log, declarations, tokens};
+use crate::db::{self, audit, change_log, declarations, tokens};
 use crate::declarations::load_owned;
 use crate::domain::declaration::{Star, Status};
 use crate::error::{ApiError, Message};
@@ -78,9 +78,9 @@ pub async fn issue_logo_token(
             let now = db::now();
             let expires_at = now + lifetime;
             tokens::insert_one_time(conn, PURPOSE, &token_digest(&token), account.id, Some(declaration.id), Some(star.code()), now, expires_at)
-                .map_err(DbError::from)?;
+                ?;
             audit::record(conn, &actor, "logo.token_issued", "declaration", Some(&declaration.public_id), None, Some(&serde_json::json!({"star": star.code()})), now)
-                .map_err(DbError::from)?;
+                ?;
             Ok::<_, ApiError>(LogoToken {
                 download_url: format!("{base}/v1/logo-downloads/{token}"),
                 token,
@@ -129,14 +129,14 @@ pub async fn download_logo(
         .db
         .write(move |conn| {
             let now = db::now();
-            let token = tokens::one_time_by_hash(conn, PURPOSE, &digest).map_err(DbError::from)?.ok_or_else(unknown_token)?;
+            let token = tokens::one_time_by_hash(conn, PURPOSE, &digest)?.ok_or_else(unknown_token)?;
             if token.used_at.is_some() {
                 return Err(gone("token_used", "このダウンロード用トークンは使用済みです", "This download token has been used."));
             }
             if token.expires_at <= now {
                 return Err(gone("token_expired", "このダウンロード用トークンは有効期限が切れています", "This download token has expired."));
             }
-            let declaration = declarations::by_row_id(conn, token.declaration_id).map_err(DbError::from)?.ok_or_else(unknown_token)?;
+            let declaration = declarations::by_row_id(conn, token.declaration_id)?.ok_or_else(unknown_token)?;
             let star = declaration.star_level;
             // A revocation or withdrawal ends the tokens issued before it for good, also once
             // the declaration is reinstated.
@@ -150,11 +150,11 @@ pub async fn download_logo(
                     "This declaration may no longer use the mark (revoked, withdrawn or changed since the token was issued).",
                 ));
             }
-            if !tokens::spend_one_time(conn, token.id, now).map_err(DbError::from)? {
+            if !tokens::spend_one_time(conn, token.id, now)? {
                 return Err(gone("token_used", "このダウンロード用トークンは使用済みです", "This download token has been used."));
             }
             audit::record(conn, &actor, "logo.downloaded", "declaration", Some(&declaration.public_id), None, Some(&serde_json::json!({"star": star.code()})), now)
-                .map_err(DbError::from)?;
+                ?;
             Ok::<_, ApiError>((star, declaration.public_id, declaration.agreed_terms_version))
         })
         .await?;

@@ -97,8 +97,7 @@ pub async fn create_client(
     let created = state
         .db
         .write(move |conn| {
-            let account = accounts::by_user_number(conn, operator.0.user_number.as_str())
-                .map_err(DbError::from)?;
+            let account = accounts::by_user_number(conn, operator.0.user_number.as_str())?;
             secretariat::create_client(
                 conn,
                 input.name.trim(),
@@ -180,7 +179,7 @@ pub async fn disable_client(
         .db
         .write(move |conn| {
             let now = db::now();
-            if !api_clients::disable(conn, &client_id, now).map_err(DbError::from)? {
+            if !api_clients::disable(conn, &client_id, now)? {
                 return Err(ApiError::not_found(Message::new(
                     "有効な API クライアントが見つかりません",
                     "No such enabled API client.",
@@ -195,8 +194,7 @@ pub async fn disable_client(
                 None,
                 None,
                 now,
-            )
-            .map_err(DbError::from)?;
+            )?;
             Ok::<_, ApiError>(())
         })
         .await?;

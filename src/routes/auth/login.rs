@@ -142,8 +142,7 @@ pub async fn login(
                 None,
                 None,
                 db::now(),
-            )
-            .map_err(DbError::from)?;
+            )?;
             Ok::<_, ApiError>(tokens)
         })
         .await?;

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::auth::hashing::HashingError;
 use crate::auth::tokens::{self, ACCESS_TOKEN_SECONDS, Role};
-use crate::db::{self, DbConnection, DbError};
+use crate::db::{self, DbConnection};
 use crate::error::{ApiError, Message};
 use crate::state::AppState;
 
@@ -91,8 +91,7 @@ pub fn issue_tokens(
         &tokens::token_digest(&refresh_token),
         now,
         now + Duration::days(i64::from(state.config.refresh_token_days)),
-    )
-    .map_err(DbError::from)?;
+    )?;
     let access_token = state
         .tokens
         .issue_user_token(user_number, role, &family, Utc::now())

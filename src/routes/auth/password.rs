@@ -264,12 +264,12 @@ pub async fn reset_password(
         .db
         .write(move |conn| {
             let now = db::now();
-            if !tokens::spend_one_time(conn, token.id, now).map_err(DbError::from)? {
+            if !tokens::spend_one_time(conn, token.id, now)? {
                 return Err(invalid_reset_token());
             }
-            accounts::set_password(conn, account.id, &hash, now).map_err(DbError::from)?;
-            tokens::spend_all(conn, "password_reset", account.id, now).map_err(DbError::from)?;
-            tokens::revoke_account(conn, account.id, None, now).map_err(DbError::from)?;
+            accounts::set_password(conn, account.id, &hash, now)?;
+            tokens::spend_all(conn, "password_reset", account.id, now)?;
+            tokens::revoke_account(conn, account.id, None, now)?;
             throttle::clear(conn, &format!("login:user:{}", account.user_number))?;
             audit::record(
                 conn,
@@ -280,8 +280,7 @@ pub async fn reset_password(
                 None,
                 None,
                 now,
-            )
-            .map_err(DbError::from)?;
+            )?;
             Ok::<_, ApiError>(())
         })
         .await?;

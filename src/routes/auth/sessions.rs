@@ -57,16 +57,16 @@ pub async fn refresh(
         .db
         .write(move |conn| {
             let now = db::now();
-            let Some(token) = tokens::refresh_by_hash(conn, &digest).map_err(DbError::from)? else {
+            let Some(token) = tokens::refresh_by_hash(conn, &digest)? else {
                 return Ok(Err(invalid_refresh()));
             };
-            let account = accounts::by_id(conn, token.account_id).map_err(DbError::from)?;
-            let reused = token.rotated_at.is_some() || (token.revoked_at.is_none() && !tokens::mark_rotated(conn, token.id, now).map_err(DbError::from)?);
+            let account = accounts::by_id(conn, token.account_id)?;
+            let reused = token.rotated_at.is_some() || (token.revoked_at.is_none() && !tokens::mark_rotated(conn, token.id, now)?);
             if reused {
                 // Committed although the answer is an error: the session stays revoked.
-                tokens::revoke_family(conn, &token.family_id, now).map_err(DbError::from)?;
+                tokens::revoke_family(conn, &token.family_id, now)?;
                 audit::record(conn, &actor, "auth.refresh_token_reused", "account", Some(&account.user_number), None, None, now)
-                    .map_err(DbError::from)?;
+                    ?;
                 tracing::warn!(user_number = %account.user_number, "a rotated refresh token was presented again; session revoked");
                 return Ok(Err(invalid_refresh()));
             }

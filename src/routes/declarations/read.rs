@@ -11,7 +11,7 @@ use super::forms::{ContactView, OrganizationView, PolicyDisclosureView};
 use crate::auth::extract::User;
 use crate::auth::tokens::Role;
 use crate::db::models::{Declaration, Declarer};
-use crate::db::{self, DbConnection, DbError, declarations, declarers, diagnoses};
+use crate::db::{self, DbConnection, declarations, declarers, diagnoses};
 use crate::declarations::load_owned;
 use crate::domain::declaration::{Purpose, Star, Status};
 use crate::error::ApiError;
@@ -75,13 +75,13 @@ impl DeclarationView {
         declarer: &Declarer,
         declaration: &Declaration,
     ) -> Result<Self, ApiError> {
-        let purposes = declarations::purposes(conn, declaration.id).map_err(DbError::from)?;
-        let disclosure = declarations::disclosure(conn, declaration.id).map_err(DbError::from)?;
+        let purposes = declarations::purposes(conn, declaration.id)?;
+        let disclosure = declarations::disclosure(conn, declaration.id)?;
         let diagnosis = match declaration.diagnosis_id {
-            Some(id) => Some(diagnoses::by_id(conn, id).map_err(DbError::from)?),
+            Some(id) => Some(diagnoses::by_id(conn, id)?),
             None => None,
         };
-        let history = declarations::events(conn, declaration.id).map_err(DbError::from)?;
+        let history = declarations::events(conn, declaration.id)?;
         let status = declaration.status;
         Ok(Self {
             declaration_id: declaration.public_id.clone(),
