@@ -226,6 +226,32 @@ both_backends! {
         assert_eq!(app.count("declarations").await, 1);
     }
 
+    async fn an_idempotency_key_keeps_no_fast_hash_of_the_password(app) {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Stored {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            request_hash: String,
+        }
+        let body = one_star_application();
+        let response = app.client.post(app.url("/v1/declarations")).header("Idempotency-Key", "apply-secret").json(&body).send().await.unwrap();
+        assert_eq!(response.status(), 201);
+        let stored: Vec<Stored> = app.state.db.read(|conn| {
+            Ok::<_, security_action::db::DbError>(diesel::sql_query("SELECT request_hash FROM idempotency_keys").load(conn)?)
+        }).await.unwrap();
+        assert_eq!(stored.len(), 1);
+        let stored = &stored[0].request_hash;
+        // Not a plain digest of what was sent (which holds the password) ...
+        assert_ne!(stored, &security_action::auth::tokens::token_digest(&body.to_string()));
+        // ... but the service's keyed digest, the same whatever the password.
+        let mut other_password = body.clone();
+        other_password["password"] = json!("some entirely different passphrase");
+        assert_eq!(stored, &app.state.tokens.request_digest(&other_password));
+        let mut other_body = body.clone();
+        other_body["organization"]["name"] = json!("別会社");
+        assert_ne!(stored, &app.state.tokens.request_digest(&other_body));
+    }
+
     async fn an_unknown_terms_version_or_purpose_is_rejected(app) {
         let mut body = one_star_application();
         body["purposes"] = json!(["subsidy_application", "fun"]);
