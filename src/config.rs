@@ -105,6 +105,10 @@ pub struct Settings {
     /// Reverse proxies (IP addresses, comma-separated) whose X-Forwarded-For is trusted.
     #[arg(long, env = "TRUSTED_PROXIES", default_value = "")]
     pub trusted_proxies: String,
+    /// Seconds a client has to send a request's head, and then its body; slower requests are
+    /// answered 408 and the connection is closed.
+    #[arg(long, env = "REQUEST_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub request_timeout_seconds: u64,
 }
 
 /// Which database, chosen by the URL's scheme.
@@ -243,6 +247,8 @@ pub struct Config {
     pub public_rate_per_minute: u32,
     pub public_rate_burst: u32,
     pub unknown_ids_per_minute: u32,
+    /// Time to send a request's head, and then its body.
+    pub request_timeout: std::time::Duration,
 }
 
 /// Argon2id cost parameters.
@@ -412,6 +418,12 @@ impl Config {
                 return Err(ConfigError::new(variable, "must be at least 1"));
             }
         }
+        if settings.request_timeout_seconds == 0 {
+            return Err(ConfigError::new(
+                "REQUEST_TIMEOUT_SECONDS",
+                "must be at least 1",
+            ));
+        }
         if settings.logo_token_minutes == 0 {
             return Err(ConfigError::new("LOGO_TOKEN_MINUTES", "must be at least 1"));
         }
@@ -484,6 +496,7 @@ impl Config {
             public_rate_per_minute: settings.public_rate_per_minute,
             public_rate_burst: settings.public_rate_burst,
             unknown_ids_per_minute: settings.unknown_ids_per_minute,
+            request_timeout: std::time::Duration::from_secs(settings.request_timeout_seconds),
         })
     }
 }

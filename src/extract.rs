@@ -79,6 +79,8 @@ fn json_body(
             if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
             {
                 ApiError::payload_too_large(limit)
+            } else if crate::transport::is_body_timeout(&e) {
+                ApiError::request_timeout()
             } else {
                 ApiError::bad_request(
                     "unreadable_body",

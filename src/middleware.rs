@@ -144,6 +144,9 @@ impl ProblemContext {
 
 /// An error from outside this service's error type, as one of ours (logged; 5xx made opaque).
 fn as_api_error(error: &Error, status: actix_web::http::StatusCode) -> ApiError {
+    if crate::transport::is_body_timeout(error) {
+        return ApiError::request_timeout();
+    }
     tracing::warn!(%error, "error answer from outside the handlers");
     as_api_error_from_status(status)
 }

@@ -68,6 +68,7 @@ impl Application {
             config.public_base_url = url::Url::parse(&format!("http://{address}")).ok();
         }
         let workers = config.http_workers;
+        let request_timeout = config.request_timeout;
         let hashing =
             PasswordHashing::start(config.argon2, config.hashing_threads, config.hashing_queue)
                 .context("cannot start the password hashing threads")?;
@@ -110,6 +111,10 @@ impl Application {
         let server = HttpServer::new(move || build_app(app_state.clone()))
             .listen(listener)?
             .workers(workers)
+            // The head must arrive within the request timeout (the body gets its own deadline,
+            // `transport::body_deadline`); a closing client gets a moment to read the answer.
+            .client_request_timeout(request_timeout)
+            .client_disconnect_timeout(std::time::Duration::from_secs(2))
             .shutdown_timeout(30)
             .run();
         tracing::info!(
@@ -223,6 +228,7 @@ pub fn build_app(
         SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", openapi::document().clone()),
     )
     .default_service(web::to(middleware::no_route))
+    .wrap(from_fn(crate::transport::body_deadline))
     .wrap(from_fn(middleware::problem_details))
     .wrap(from_fn(middleware::request_id))
     .wrap(from_fn(crate::metrics::track))

@@ -19,4 +19,5 @@ mod openapi;
 mod public;
 mod reference;
 mod secretariat;
+mod transport;
 mod verification;
