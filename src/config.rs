@@ -109,6 +109,10 @@ pub struct Settings {
     /// answered 408 and the connection is closed.
     #[arg(long, env = "REQUEST_TIMEOUT_SECONDS", default_value_t = 10)]
     pub request_timeout_seconds: u64,
+    /// Milliseconds verification records may wait in memory before they are written (a crash
+    /// loses at most these; a graceful stop writes them at once).
+    #[arg(long, env = "VERIFICATION_FLUSH_MILLISECONDS", default_value_t = 1000)]
+    pub verification_flush_milliseconds: u64,
 }
 
 /// Which database, chosen by the URL's scheme.
@@ -249,6 +253,8 @@ pub struct Config {
     pub unknown_ids_per_minute: u32,
     /// Time to send a request's head, and then its body.
     pub request_timeout: std::time::Duration,
+    /// How long verification records may wait in memory before they are written.
+    pub verification_flush: std::time::Duration,
 }
 
 /// Argon2id cost parameters.
@@ -424,6 +430,12 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        if settings.verification_flush_milliseconds == 0 {
+            return Err(ConfigError::new(
+                "VERIFICATION_FLUSH_MILLISECONDS",
+                "must be at least 1",
+            ));
+        }
         if settings.logo_token_minutes == 0 {
             return Err(ConfigError::new("LOGO_TOKEN_MINUTES", "must be at least 1"));
         }
@@ -497,6 +509,9 @@ impl Config {
             public_rate_burst: settings.public_rate_burst,
             unknown_ids_per_minute: settings.unknown_ids_per_minute,
             request_timeout: std::time::Duration::from_secs(settings.request_timeout_seconds),
+            verification_flush: std::time::Duration::from_millis(
+                settings.verification_flush_milliseconds,
+            ),
         })
     }
 }

@@ -78,7 +78,7 @@ impl Application {
             ))),
             tokens: Arc::new(TokenKeys::new(&config.jwt_secret)),
             limits: Arc::new(Limits::from_config(&config)),
-            verifications: VerificationRecorder::start(db.clone()),
+            verifications: VerificationRecorder::start(db.clone(), config.verification_flush),
             // Half the pool, so that look-ups under load leave connections for everything else.
             lookups: VerificationLookups::start(
                 db.clone(),
