@@ -109,6 +109,14 @@ pub struct Settings {
     /// Reverse proxies (IP addresses, comma-separated) whose X-Forwarded-For is trusted.
     #[arg(long, env = "TRUSTED_PROXIES", default_value = "")]
     pub trusted_proxies: String,
+    /// Seconds a client has to send a request's head, and then its body; slower requests are
+    /// answered 408 and the connection is closed.
+    #[arg(long, env = "REQUEST_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub request_timeout_seconds: u64,
+    /// Milliseconds verification records may wait in memory before they are written (a crash
+    /// loses at most these; a graceful stop writes them at once).
+    #[arg(long, env = "VERIFICATION_FLUSH_MILLISECONDS", default_value_t = 1000)]
+    pub verification_flush_milliseconds: u64,
 }
 
 /// Which database, chosen by the URL's scheme.
@@ -248,6 +256,10 @@ pub struct Config {
     pub public_rate_per_minute: u32,
     pub public_rate_burst: u32,
     pub unknown_ids_per_minute: u32,
+    /// Time to send a request's head, and then its body.
+    pub request_timeout: std::time::Duration,
+    /// How long verification records may wait in memory before they are written.
+    pub verification_flush: std::time::Duration,
 }
 
 /// Argon2id cost parameters.
@@ -417,6 +429,18 @@ impl Config {
                 return Err(ConfigError::new(variable, "must be at least 1"));
             }
         }
+        if settings.request_timeout_seconds == 0 {
+            return Err(ConfigError::new(
+                "REQUEST_TIMEOUT_SECONDS",
+                "must be at least 1",
+            ));
+        }
+        if settings.verification_flush_milliseconds == 0 {
+            return Err(ConfigError::new(
+                "VERIFICATION_FLUSH_MILLISECONDS",
+                "must be at least 1",
+            ));
+        }
         if settings.logo_token_minutes == 0 {
             return Err(ConfigError::new("LOGO_TOKEN_MINUTES", "must be at least 1"));
         }
@@ -490,6 +514,10 @@ impl Config {
             public_rate_per_minute: settings.public_rate_per_minute,
             public_rate_burst: settings.public_rate_burst,
             unknown_ids_per_minute: settings.unknown_ids_per_minute,
+            request_timeout: std::time::Duration::from_secs(settings.request_timeout_seconds),
+            verification_flush: std::time::Duration::from_millis(
+                settings.verification_flush_milliseconds,
+            ),
         })
     }
 }

@@ -183,6 +183,18 @@ impl ApiError {
         )
     }
 
+    /// 408 for a request whose body did not arrive in time.
+    pub fn request_timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            Message::new(
+                "リクエストの本文が時間内に届きませんでした",
+                "The request body did not arrive in time.",
+            ),
+        )
+    }
+
     /// 415 for a body that is not JSON.
     pub fn unsupported_media_type(expected: &'static str) -> Self {
         Self::new(

@@ -34,7 +34,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
-/// A JSON body with the SHA-256 digest of its bytes (hex), for `Idempotency-Key` checks.
+/// A JSON body with its keyed digest, secret fields left out, for `Idempotency-Key` checks
+/// (see [`crate::auth::tokens::TokenKeys::request_digest`]).
 #[derive(Debug)]
 pub struct DigestedJson<T> {
     pub value: T,
@@ -47,10 +48,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for DigestedJson<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let body = json_body(req, payload);
+        let state = req.app_data::<web::Data<crate::state::AppState>>().cloned();
         Box::pin(async move {
             let bytes = body.await?;
             let value = parse_json(&bytes)?;
-            let digest = crate::auth::tokens::token_digest_bytes(&bytes);
+            let state = state.ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("the application state is not registered"))
+            })?;
+            // Parsed as `T` already, so the bytes are JSON.
+            let json: serde_json::Value =
+                serde_json::from_slice(&bytes).map_err(ApiError::internal)?;
+            let digest = state.tokens.request_digest(&json);
             Ok(DigestedJson { value, digest })
         })
     }
@@ -71,6 +79,8 @@ fn json_body(
             if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
             {
                 ApiError::payload_too_large(limit)
+            } else if crate::transport::is_body_timeout(&e) {
+                ApiError::request_timeout()
             } else {
                 ApiError::bad_request(
                     "unreadable_body",

@@ -24,5 +24,6 @@ pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod transport;
 pub mod verification_log;
 pub mod verification_lookup;

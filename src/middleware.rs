@@ -42,7 +42,7 @@ pub async fn request_id(
         "request",
         request_id = %id,
         method = %req.method(),
-        path = %req.path(),
+        path = %path_for_log(req.path()),
     );
     let started = Instant::now();
     async move {
@@ -64,6 +64,16 @@ pub async fn request_id(
     }
     .instrument(span)
     .await
+}
+
+/// Paths that carry a bearer secret (a logo download token) are logged without it: whoever
+/// reads the log must not be able to spend the token before its holder.
+fn path_for_log(path: &str) -> std::borrow::Cow<'_, str> {
+    const SECRET_IN_PATH: &str = "/v1/logo-downloads/";
+    match path.strip_prefix(SECRET_IN_PATH) {
+        Some(token) if !token.is_empty() => format!("{SECRET_IN_PATH}***").into(),
+        _ => path.into(),
+    }
 }
 
 /// Renders every error answer as problem details in the caller's language, with the request's
@@ -134,6 +144,9 @@ impl ProblemContext {
 
 /// An error from outside this service's error type, as one of ours (logged; 5xx made opaque).
 fn as_api_error(error: &Error, status: actix_web::http::StatusCode) -> ApiError {
+    if crate::transport::is_body_timeout(error) {
+        return ApiError::request_timeout();
+    }
     tracing::warn!(%error, "error answer from outside the handlers");
     as_api_error_from_status(status)
 }
@@ -180,5 +193,20 @@ pub async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         Err(ApiError::route_not_found())
     } else {
         Err(ApiError::method_not_allowed(&allowed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logo_download_tokens_are_kept_out_of_the_log() {
+        assert_eq!(
+            path_for_log("/v1/logo-downloads/Qm9vNmFzZGZhc2Rm"),
+            "/v1/logo-downloads/***"
+        );
+        assert_eq!(path_for_log("/v1/me"), "/v1/me");
+        assert_eq!(path_for_log("/v1/logo-downloads/"), "/v1/logo-downloads/");
     }
 }

@@ -69,6 +69,7 @@ impl Application {
             config.public_base_url = url::Url::parse(&format!("http://{address}")).ok();
         }
         let workers = config.http_workers;
+        let request_timeout = config.request_timeout;
         let hashing =
             PasswordHashing::start(config.argon2, config.hashing_threads, config.hashing_queue)
                 .context("cannot start the password hashing threads")?;
@@ -78,7 +79,7 @@ impl Application {
             ))),
             tokens: Arc::new(TokenKeys::new(&config.jwt_secret)),
             limits: Arc::new(Limits::from_config(&config)),
-            verifications: VerificationRecorder::start(db.clone()),
+            verifications: VerificationRecorder::start(db.clone(), config.verification_flush),
             // Half the pool, so that look-ups under load leave connections for everything else.
             lookups: VerificationLookups::start(
                 db.clone(),
@@ -121,6 +122,10 @@ impl Application {
         let server = HttpServer::new(move || build_app(app_state.clone()))
             .listen(listener)?
             .workers(workers)
+            // The head must arrive within the request timeout (the body gets its own deadline,
+            // `transport::body_deadline`); a closing client gets a moment to read the answer.
+            .client_request_timeout(request_timeout)
+            .client_disconnect_timeout(std::time::Duration::from_secs(2))
             .shutdown_timeout(30)
             .run();
         tracing::info!(
@@ -234,6 +239,7 @@ pub fn build_app(
         SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", openapi::document().clone()),
     )
     .default_service(web::to(middleware::no_route))
+    .wrap(from_fn(crate::transport::body_deadline))
     .wrap(from_fn(middleware::problem_details))
     .wrap(from_fn(middleware::request_id))
     .wrap(from_fn(crate::metrics::track))

@@ -1,9 +1,9 @@
 //! Recording verifications off the hot path: handlers hand records to an in-memory queue, and
-//! one task writes them in batches (one transaction per batch, at most every second or 5,000
-//! records). Writing seldom matters on SQLite: every write makes the other connections drop
+//! one task writes them in batches (one transaction per batch, at most every second, or
+//! `VERIFICATION_FLUSH_MILLISECONDS`, or 5,000 records). Writing seldom matters on SQLite: every write makes the other connections drop
 //! their page caches, so the look-ups that verifications do would otherwise read from disk.
 //! The queue is flushed when the server stops gracefully. A crash (SIGKILL, power loss) loses
-//! the records still queued: at most the last second's worth.
+//! the records still queued: at most the last second's (that setting's) worth.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,14 +27,14 @@ pub struct VerificationRecorder {
 }
 
 const BATCH: usize = 5000;
-const LINGER: Duration = Duration::from_secs(1);
 
 impl VerificationRecorder {
-    /// Starts the writer task on the current runtime.
-    pub fn start(db: Db) -> Self {
+    /// Starts the writer task on the current runtime; records wait at most `linger` before
+    /// they are written.
+    pub fn start(db: Db, linger: Duration) -> Self {
         let (sender, receiver) = mpsc::unbounded_channel();
         let queued = Arc::new(AtomicUsize::new(0));
-        tokio::spawn(write_batches(db, receiver, Arc::clone(&queued)));
+        tokio::spawn(write_batches(db, receiver, Arc::clone(&queued), linger));
         Self { sender, queued }
     }
 
@@ -65,6 +65,7 @@ async fn write_batches(
     db: Db,
     mut receiver: mpsc::UnboundedReceiver<Message>,
     queued: Arc<AtomicUsize>,
+    linger: Duration,
 ) {
     while let Some(first) = receiver.recv().await {
         let mut batch = Vec::new();
@@ -73,7 +74,7 @@ async fn write_batches(
             Message::Record(r) => batch.push(r),
             Message::Flush(done) => flushes.push(done),
         }
-        let deadline = tokio::time::Instant::now() + LINGER;
+        let deadline = tokio::time::Instant::now() + linger;
         while batch.len() < BATCH && flushes.is_empty() {
             match tokio::time::timeout_at(deadline, receiver.recv()).await {
                 Ok(Some(Message::Record(r))) => batch.push(r),

@@ -79,6 +79,7 @@ pub struct TokenKeys {
     user_validation: Validation,
     client_validation: Validation,
     notice_key: [u8; 32],
+    request_key: [u8; 32],
 }
 
 impl std::fmt::Debug for TokenKeys {
@@ -108,6 +109,7 @@ impl TokenKeys {
             user_validation: validation(USER_AUDIENCE),
             client_validation: validation(CLIENT_AUDIENCE),
             notice_key: derive_key(bytes, b"completion-notice-verification"),
+            request_key: derive_key(bytes, b"idempotent-request-digest"),
         }
     }
 
@@ -200,6 +202,20 @@ impl TokenKeys {
             .unwrap_or_else(|_| unreachable_hmac());
         mac.update(declaration_id.as_str().as_bytes());
         data_encoding::BASE32_NOPAD.encode(&mac.finalize().into_bytes())
+    }
+}
+
+impl TokenKeys {
+    /// The digest under which a request body is kept to recognise a retry with the same
+    /// `Idempotency-Key`: HMAC-SHA-256 with a key of the service (hex) over the body with its
+    /// secret fields masked. Neither the password nor a fast hash of it is ever stored, and
+    /// without the key a stored digest cannot be used to test guesses.
+    pub fn request_digest(&self, body: &serde_json::Value) -> String {
+        let masked = crate::db::audit::mask_secrets(body);
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.request_key)
+            .unwrap_or_else(|_| unreachable_hmac());
+        mac.update(masked.to_string().as_bytes());
+        data_encoding::HEXLOWER.encode(&mac.finalize().into_bytes())
     }
 }
 
@@ -319,6 +335,30 @@ mod tests {
         assert_eq!(keys.check_notice_code(&forged), None);
         assert_eq!(keys.check_notice_code("garbage"), None);
         assert_eq!(keys.check_notice_code(&code[..code.len() - 1]), None);
+    }
+
+    #[test]
+    fn request_digests_are_keyed_and_blind_to_secret_fields() {
+        let body = |password: &str, name: &str| serde_json::json!({"organization": {"name": name}, "password": password});
+        let keys = keys();
+        let digest = keys.request_digest(&body("first passphrase", "A"));
+        assert_eq!(digest.len(), 64);
+        assert_eq!(
+            digest,
+            keys.request_digest(&body("second passphrase", "A")),
+            "the password takes no part"
+        );
+        assert_ne!(digest, keys.request_digest(&body("first passphrase", "B")));
+        let other_key = TokenKeys::new(&Secret::new("another-test-secret-long-enough-9876543"));
+        assert_ne!(
+            digest,
+            other_key.request_digest(&body("first passphrase", "A")),
+            "without the service's key the digest cannot be computed"
+        );
+        assert_ne!(
+            digest,
+            token_digest(&body("first passphrase", "A").to_string())
+        );
     }
 
     #[test]

@@ -148,26 +148,27 @@ pub struct AuditEvent {
     pub client_address: Option<String>,
 }
 
-/// The trail, newest first, filtered by an action prefix (`LIKE` pattern) and target kind.
+/// The trail, newest first, filtered by an action prefix (`LIKE` pattern, escaped with `\`)
+/// and, if given, one target kind (compared as it is: a kind holds no pattern).
 pub fn page(
     conn: &mut DbConnection,
     action_pattern: &str,
-    target_kind_pattern: &str,
+    target_kind: Option<&str>,
     before: i64,
     limit: i64,
 ) -> QueryResult<Vec<AuditEvent>> {
-    audit_events::table
+    let query = audit_events::table
         .filter(audit_events::action.like(action_pattern).escape('\\'))
-        .filter(
-            audit_events::target_kind
-                .like(target_kind_pattern)
-                .escape('\\'),
-        )
         .filter(audit_events::id.lt(before))
         .order(audit_events::id.desc())
         .limit(limit)
-        .select(AuditEvent::as_select())
-        .load(conn)
+        .select(AuditEvent::as_select());
+    match target_kind {
+        Some(kind) => query
+            .filter(audit_events::target_kind.eq(super::text(kind)))
+            .load(conn),
+        None => query.load(conn),
+    }
 }
 
 /// The trail of one target, newest first.

@@ -71,38 +71,41 @@ macro_rules! not_control {
     };
 }
 
-/// The `OpenAPI` pattern of a text that [`check_text`] accepts once trimmed, with a minimum of
-/// one character: something besides white space, and no control characters (line breaks
-/// included) but in the white space around it.
-pub const TEXT_PATTERN: &str = concat!(
-    "^",
-    white!(),
-    "*",
-    visible!(),
-    "(?:",
-    not_control!(),
-    "*",
-    visible!(),
-    ")?",
-    white!(),
-    "*$"
-);
+/// The core of a text of 1 to `max` characters once trimmed: visible at both ends, no control
+/// characters within.
+fn text_core(max: usize) -> String {
+    if max < 2 {
+        return visible!().to_owned();
+    }
+    format!(
+        "{visible}(?:{not_control}{{0,{inner}}}{visible})?",
+        visible = visible!(),
+        not_control = not_control!(),
+        inner = max - 2
+    )
+}
+
+/// The `OpenAPI` pattern of a text that [`check_text`] accepts once trimmed, with 1 to `max`
+/// characters: something besides white space, no control characters (line breaks included)
+/// but in the white space around it. The length is that of the trimmed text, as the service
+/// counts it, so the pattern states it and a `maxLength` (which counts what is sent) must not.
+pub fn text_pattern(max: usize) -> String {
+    format!(
+        "^{white}*{core}{white}*$",
+        white = white!(),
+        core = text_core(max)
+    )
+}
 
 /// The `OpenAPI` pattern of an optional text: empty (taken as absent), or a text as
-/// [`TEXT_PATTERN`]. (White space alone is taken as absent too; the pattern does not say so.)
-pub const OPTIONAL_TEXT_PATTERN: &str = concat!(
-    "^(?:",
-    white!(),
-    "*",
-    visible!(),
-    "(?:",
-    not_control!(),
-    "*",
-    visible!(),
-    ")?",
-    white!(),
-    "*)?$"
-);
+/// [`text_pattern`]. (White space alone is taken as absent too; the pattern does not say so.)
+pub fn optional_text_pattern(max: usize) -> String {
+    format!(
+        "^(?:{white}*{core}{white}*)?$",
+        white = white!(),
+        core = text_core(max)
+    )
+}
 
 /// The `OpenAPI` pattern of the http(s) URLs that [`check_web_url`] accepts, narrowed to
 /// what a pattern can say safely: a host name of ASCII letters and digits in labels joined by
@@ -182,6 +185,22 @@ mod tests {
     }
 
     #[test]
+    fn lengths_are_those_of_the_trimmed_text_in_the_pattern_as_in_the_check() {
+        let pattern = regex::Regex::new(&text_pattern(100)).unwrap();
+        for (text, ok) in [
+            (format!("x{}", " ".repeat(100)), true),
+            (format!("0{}", "\u{85}".repeat(100)), true),
+            ("x".repeat(100), true),
+            (format!("  {}  ", "x".repeat(100)), true),
+            ("x".repeat(101), false),
+            (" ".repeat(10), false),
+        ] {
+            assert_eq!(pattern.is_match(&text), ok, "{text:?}");
+            assert_eq!(check_text("t", text.trim(), 1, 100).is_ok(), ok, "{text:?}");
+        }
+    }
+
+    #[test]
     fn texts() {
         assert!(check_text("t", "株式会社サンプル", 1, 200).is_ok());
         assert_eq!(check_text("t", "  ", 1, 200).unwrap_err().code, "required");
@@ -214,16 +233,32 @@ mod tests {
     proptest! {
         #[test]
         fn texts_of_the_published_pattern_pass_the_check(
-            s in proptest::string::string_regex(unanchored(TEXT_PATTERN)).unwrap()
+            s in proptest::string::string_regex(unanchored(&text_pattern(12))).unwrap()
         ) {
-            prop_assert!(check_text("t", s.trim(), 1, usize::MAX).is_ok(), "{s:?}");
+            prop_assert!(check_text("t", s.trim(), 1, 12).is_ok(), "{s:?}");
         }
 
         #[test]
         fn optional_texts_of_the_published_pattern_pass_the_check(
-            s in proptest::string::string_regex(unanchored(OPTIONAL_TEXT_PATTERN)).unwrap()
+            s in proptest::string::string_regex(unanchored(&optional_text_pattern(12))).unwrap()
         ) {
-            prop_assert!(s.is_empty() || check_text("t", s.trim(), 1, usize::MAX).is_ok(), "{s:?}");
+            prop_assert!(s.is_empty() || check_text("t", s.trim(), 1, 12).is_ok(), "{s:?}");
+        }
+
+        /// The published pattern and the check agree on every text, lengths included: a text
+        /// padded with white space beyond the limit, a core one character too long, line
+        /// breaks and control characters inside or around it.
+        #[test]
+        fn the_published_pattern_and_the_check_agree(
+            s in "[ \\t\\r\\n\u{85}\u{a0}\u{3000}\u{1}]{0,6}[a-z\u{3042} \\n\u{1}\u{85}]{0,14}[ \\t\\r\\n\u{85}\u{a0}\u{3000}]{0,6}",
+            max in 1usize..12,
+        ) {
+            let pattern = regex::Regex::new(&text_pattern(max)).unwrap();
+            prop_assert_eq!(
+                pattern.is_match(&s),
+                check_text("t", s.trim(), 1, max).is_ok(),
+                "{:?} with at most {} characters", s, max
+            );
         }
 
         #[test]

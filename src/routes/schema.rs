@@ -12,7 +12,7 @@ use crate::domain::disclosure::DisclosureMethod;
 use crate::domain::organization::{EMAIL_PATTERN, MAX_EMAIL_BYTES, PHONE_PATTERN};
 use crate::domain::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use crate::domain::validation::{
-    MAX_URL_BYTES, OPTIONAL_TEXT_PATTERN, TEXT_PATTERN, WEB_URL_PATTERN,
+    MAX_URL_BYTES, WEB_URL_PATTERN, optional_text_pattern, text_pattern,
 };
 use crate::domain::{corporate_number, terms};
 use crate::secretariat::KNOWN_SCOPES;
@@ -48,17 +48,16 @@ macro_rules! schema_types {
     };
 }
 
+// Texts are trimmed before they are counted and stored: the pattern states the limit on the
+// trimmed text. A `maxLength` would count the white space around it, which the service does not.
 fn text(max: usize) -> ObjectBuilder {
     string()
-        .pattern(Some(TEXT_PATTERN))
+        .pattern(Some(text_pattern(max)))
         .min_length(Some(1))
-        .max_length(Some(max))
 }
 
 fn optional_text(max: usize) -> ObjectBuilder {
-    string()
-        .pattern(Some(OPTIONAL_TEXT_PATTERN))
-        .max_length(Some(max))
+    string().pattern(Some(optional_text_pattern(max)))
 }
 
 fn unique_list(items: RefOr<Schema>) -> ArrayBuilder {
@@ -69,7 +68,8 @@ fn unique_list(items: RefOr<Schema>) -> ArrayBuilder {
 }
 
 schema_types! {
-    /// A text of 1–100 characters (white space around it is trimmed), no control characters.
+    /// A text of 1–100 characters once the white space around it is trimmed (the pattern
+    /// counts them), no control characters.
     Text100 => text(100);
     /// A text of 1–200 characters.
     Text200 => text(200);
@@ -146,7 +146,11 @@ mod tests {
         assert!(pattern.starts_with("^(?:[Hh]") && pattern.ends_with(")?$"));
         let text = json::<Text200>();
         assert_eq!(text["minLength"], 1);
-        assert_eq!(text["maxLength"], 200);
+        assert!(
+            text.get("maxLength").is_none(),
+            "the pattern counts the trimmed text"
+        );
+        assert!(text["pattern"].as_str().unwrap().contains("{0,198}"));
         assert!(json::<OptionalText200>().get("minLength").is_none());
         assert_eq!(json::<MustBeTrue>()["enum"], serde_json::json!([true]));
         assert_eq!(json::<Purposes>()["uniqueItems"], true);

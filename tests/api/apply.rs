@@ -226,6 +226,60 @@ both_backends! {
         assert_eq!(app.count("declarations").await, 1);
     }
 
+    async fn an_idempotency_key_keeps_no_fast_hash_of_the_password(app) {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Stored {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            request_hash: String,
+        }
+        let body = one_star_application();
+        let response = app.client.post(app.url("/v1/declarations")).header("Idempotency-Key", "apply-secret").json(&body).send().await.unwrap();
+        assert_eq!(response.status(), 201);
+        let stored: Vec<Stored> = app.state.db.read(|conn| {
+            Ok::<_, security_action::db::DbError>(diesel::sql_query("SELECT request_hash FROM idempotency_keys").load(conn)?)
+        }).await.unwrap();
+        assert_eq!(stored.len(), 1);
+        let stored = &stored[0].request_hash;
+        // Not a plain digest of what was sent (which holds the password) ...
+        assert_ne!(stored, &security_action::auth::tokens::token_digest(&body.to_string()));
+        // ... but the service's keyed digest, the same whatever the password.
+        let mut other_password = body.clone();
+        other_password["password"] = json!("some entirely different passphrase");
+        assert_eq!(stored, &app.state.tokens.request_digest(&other_password));
+        let mut other_body = body.clone();
+        other_body["organization"]["name"] = json!("別会社");
+        assert_ne!(stored, &app.state.tokens.request_digest(&other_body));
+    }
+
+    async fn a_text_s_length_is_counted_once_trimmed_by_the_schema_as_by_the_service(app) {
+        let document = json_with_status(app.get("/openapi.json").await, 200).await;
+        let department = &document["components"]["schemas"]["ContactInput"]["properties"]["department"]["oneOf"][1];
+        assert!(department.get("maxLength").is_none(), "{department}");
+        let pattern = regex::Regex::new(department["pattern"].as_str().unwrap()).unwrap();
+        for (department, accepted) in [
+            (format!("x{}", " ".repeat(100)), true),
+            (format!("0{}", "\u{85}".repeat(100)), true),
+            (format!(" {} ", "総".repeat(100)), true),
+            ("総".repeat(101), false),
+            (format!("x{}x", " ".repeat(99)), false),
+        ] {
+            assert_eq!(pattern.is_match(&department), accepted, "the schema on {department:?}");
+            let mut body = one_star_application();
+            body["contact"]["department"] = json!(department);
+            let response = app.post_json("/v1/declarations", &body).await;
+            if accepted {
+                let created = json_with_status(response, 201).await;
+                let token = app.login(created["user_number"].as_str().unwrap(), PASSWORD).await;
+                let me = json_with_status(app.get_as("/v1/me", token["access_token"].as_str().unwrap()).await, 200).await;
+                assert_eq!(me["contact"]["department"], department.trim(), "{me}");
+            } else {
+                let problem = assert_problem(response, 422, "validation_failed").await;
+                assert_eq!(field_errors(&problem), [("contact.department".to_owned(), "length".to_owned())]);
+            }
+        }
+    }
+
     async fn an_unknown_terms_version_or_purpose_is_rejected(app) {
         let mut body = one_star_application();
         body["purposes"] = json!(["subsidy_application", "fun"]);

@@ -107,6 +107,41 @@ both_backends! {
         app.login(&applicant.user_number, "another long passphrase").await;
     }
 
+    async fn wrong_current_passwords_count_against_the_login_lock(app) {
+        let applicant = app.applicant().await;
+        let change = |current: &str| {
+            let body = json!({"current_password": current, "new_password": "another long passphrase"});
+            let (app, token) = (&app, applicant.access_token.clone());
+            async move { app.post_as("/v1/auth/password", &token, &body).await }
+        };
+        for _ in 0..4 {
+            assert_problem(change("wrong wrong wrong").await, 401, "invalid_credentials").await;
+        }
+        // The fifth failure locks the user number, here as at login.
+        let blocked = change("wrong wrong wrong").await;
+        let retry_after: i64 = blocked.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=900).contains(&retry_after), "{retry_after}");
+        assert_problem(blocked, 429, "too_many_attempts").await;
+        let login = app.post_json("/v1/auth/login", &json!({"user_number": applicant.user_number, "password": PASSWORD})).await;
+        assert_problem(login, 429, "too_many_attempts").await;
+        // While locked, even the right current password changes nothing.
+        assert_problem(change(PASSWORD).await, 429, "too_many_attempts").await;
+        let audit = app.audit_of("account", &applicant.user_number).await;
+        assert!(!audit.iter().any(|(action, _, _)| action == "auth.password_changed"), "{audit:?}");
+    }
+
+    async fn failed_logins_lock_the_password_change_too(app) {
+        let applicant = app.applicant().await;
+        let wrong = json!({"user_number": applicant.user_number, "password": "guess guess guess"});
+        for _ in 0..5 {
+            app.post_json("/v1/auth/login", &wrong).await;
+        }
+        let change = app.post_as("/v1/auth/password", &applicant.access_token, &json!({"current_password": PASSWORD, "new_password": "another long passphrase"})).await;
+        assert_problem(change, 429, "too_many_attempts").await;
+        let audit = app.audit_of("account", &applicant.user_number).await;
+        assert!(!audit.iter().any(|(action, _, _)| action == "auth.password_changed"), "{audit:?}");
+    }
+
     async fn a_password_reset_by_e_mail_works_once(app) {
         let applicant = app.applicant().await;
         let response = app.post_json("/v1/auth/password-reset-requests", &json!({"user_number": applicant.user_number})).await;

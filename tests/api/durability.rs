@@ -371,10 +371,16 @@ async fn sigterm_finishes_in_flight_requests_and_flushes_records(backend: Backen
     );
     let created: Value = serde_json::from_slice(&output.stdout).unwrap();
     // Logins take a good fraction of a second each, so one is surely in flight at the signal.
+    // The records wait an hour before the writer would write them: only the flush on SIGTERM
+    // can have written them when the test looks.
     let server = Server::start(
         &url,
         dir.path(),
-        &[("ARGON2_MEMORY_KIB", "32768"), ("ARGON2_ITERATIONS", "8")],
+        &[
+            ("ARGON2_MEMORY_KIB", "32768"),
+            ("ARGON2_ITERATIONS", "8"),
+            ("VERIFICATION_FLUSH_MILLISECONDS", "3600000"),
+        ],
     );
     let client = reqwest::Client::new();
     let application = one_star_application();
@@ -417,6 +423,23 @@ async fn sigterm_finishes_in_flight_requests_and_flushes_records(backend: Backen
             .unwrap();
         assert_eq!(response.status(), 200);
     }
+    let db_url = DatabaseUrl::parse(&url).unwrap();
+    let recorded = move || {
+        let db_url = db_url.clone();
+        tokio::task::spawn_blocking(move || {
+            let db = Db::connect(&db_url, 1).unwrap();
+            count(
+                &mut db.pool().get().unwrap(),
+                "SELECT COUNT(*) AS n FROM verification_records",
+            )
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        recorded().await.unwrap(),
+        0,
+        "the records are still buffered"
+    );
     let login = tokio::spawn({
         let request = client
             .post(server.url("/v1/auth/login"))
@@ -438,17 +461,7 @@ async fn sigterm_finishes_in_flight_requests_and_flushes_records(backend: Backen
         "{log:?}"
     );
 
-    let db_url = DatabaseUrl::parse(&url).unwrap();
-    let recorded = tokio::task::spawn_blocking(move || {
-        let db = Db::connect(&db_url, 1).unwrap();
-        count(
-            &mut db.pool().get().unwrap(),
-            "SELECT COUNT(*) AS n FROM verification_records",
-        )
-    })
-    .await
-    .unwrap();
-    assert_eq!(recorded, 25);
+    assert_eq!(recorded().await.unwrap(), 25);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -148,6 +148,8 @@ pub fn test_config(database: DatabaseUrl, dir: &std::path::Path) -> Config {
         public_rate_per_minute: 60_000,
         public_rate_burst: 10_000,
         unknown_ids_per_minute: 10_000,
+        request_timeout: std::time::Duration::from_secs(10),
+        verification_flush: std::time::Duration::from_secs(1),
     }
 }
 

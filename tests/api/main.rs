@@ -21,4 +21,5 @@ mod pool;
 mod public;
 mod reference;
 mod secretariat;
+mod transport;
 mod verification;

@@ -25,7 +25,8 @@ pub struct AuditQuery {
     /// 100 characters.
     #[param(max_length = 100)]
     pub action: Option<String>,
-    /// `declaration`, `account`, `declarer`, `api_client`; at most 100 characters.
+    /// Exactly this kind: `declaration`, `account`, `declarer`, `api_client`; at most 100
+    /// characters.
     #[param(max_length = 100)]
     pub target_kind: Option<String>,
     /// One target (a declaration ID, user number or client ID).
@@ -112,17 +113,14 @@ pub async fn list_audit_events(
         return Err(ApiError::validation(too_long));
     }
     let action = prefix_pattern(query.action.as_deref());
-    let kind = match query.target_kind.as_deref() {
-        None => "%".to_owned(),
-        Some(k) => prefix_pattern(Some(k)).trim_end_matches('%').to_owned(),
-    };
+    let kind = query.target_kind.clone();
     let target = query.target_id.clone();
     let rows = state
         .db
         .read(move |conn| {
             Ok::<_, DbError>(match &target {
                 Some(id) => audit::page_for_target(conn, id, before, limit + 1)?,
-                None => audit::page(conn, &action, &kind, before, limit + 1)?,
+                None => audit::page(conn, &action, kind.as_deref(), before, limit + 1)?,
             })
         })
         .await?;

@@ -6,7 +6,7 @@ use chrono::Duration;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{hashing_error, invalid_credentials};
+use super::{hashing_error, invalid_credentials, too_many_attempts};
 use crate::auth::extract::User;
 use crate::auth::throttle::{self, LOGIN_PER_USER};
 use crate::auth::tokens::{new_opaque_token, token_digest};
@@ -31,6 +31,8 @@ pub struct PasswordChangeInput {
 }
 
 /// Changes the password (the current one is required). Every other session is logged out.
+/// A wrong current password counts as a failed login for the user number; while login is
+/// locked, so is this (429 with `Retry-After`).
 #[utoipa::path(
     tag = "auth",
     security(("bearer" = [])),
@@ -39,6 +41,8 @@ pub struct PasswordChangeInput {
         (status = 204, description = "Changed"),
         (status = 401, description = "No valid access token, or the current password is wrong", body = crate::error::ProblemDetails, content_type = "application/problem+json",
          headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 429, description = "Too many wrong passwords for this user number, at login or here; retry after `Retry-After` seconds", body = crate::error::ProblemDetails, content_type = "application/problem+json",
+         headers(("Retry-After" = String, description = "Seconds to wait before retrying"))),
         (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
@@ -57,22 +61,38 @@ pub async fn change_password(
     )
     .map_err(ApiError::invalid_field)?;
     let number = user.user_number.to_string();
-    let account = state
+    // The current password is guessed against the login's own counter: a session cannot be
+    // used to try passwords beyond the login's limit, nor to get around its lock.
+    let user_key = format!("login:user:{}", user.user_number);
+    let key = user_key.clone();
+    let (blocked, account) = state
         .db
-        .read(move |conn| Ok::<_, DbError>(accounts::by_user_number(conn, &number)?))
-        .await?
-        .ok_or_else(invalid_credentials)?;
+        .read(move |conn| {
+            let blocked = throttle::check(conn, &key, db::now())?;
+            Ok::<_, DbError>((blocked, accounts::by_user_number(conn, &number)?))
+        })
+        .await?;
+    if let Some(seconds) = blocked {
+        return Err(too_many_attempts(seconds));
+    }
+    let account = account.ok_or_else(invalid_credentials)?;
     let matches = state
         .hashing
         .verify(input.current_password, Some(account.password_hash.clone()))
         .await
         .map_err(hashing_error)?;
-    let user_key = format!("login:user:{}", user.user_number);
     if !matches {
-        state
+        let now_blocked = state
             .db
-            .write(move |conn| throttle::record_failure(conn, &user_key, LOGIN_PER_USER, db::now()))
+            .write(move |conn| {
+                let now = db::now();
+                throttle::record_failure(conn, &user_key, LOGIN_PER_USER, now)?;
+                throttle::check(conn, &user_key, now)
+            })
             .await?;
+        if let Some(seconds) = now_blocked {
+            return Err(too_many_attempts(seconds));
+        }
         return Err(invalid_credentials());
     }
     let hash = state

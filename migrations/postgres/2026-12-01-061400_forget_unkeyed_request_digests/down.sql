@@ -1,0 +1,2 @@
+-- The dropped answers cannot be restored, and need not be.
+SELECT 1;
