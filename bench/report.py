@@ -202,6 +202,13 @@ def summary(results):
     for label in labels:
         row(f"registry `{label}` p50 / p95", lambda b, label=label: p50_p95(get(b, "registry", label)))
     row("GET /v1/stats uncached p50 / p95", lambda b: p50_p95(get(b, "stats")))
+    row("change feed from the beginning: entries (requests of 1,000)",
+        lambda b: f"{fmt(get(b, 'feed', 'read', 'entries'))} ({fmt(get(b, 'feed', 'read', 'n'), '', 0)})")
+    row("change feed from the beginning: entries/s", lambda b: fmt(get(b, "feed", "read", "entries_per_s"), "", 0))
+    row("change feed: a page of 1,000 p50 / p95", lambda b: p50_p95(get(b, "feed", "read")))
+    row("change feed: change → waiting reader p50 / p99",
+        lambda b: f"{fmt(get(b, 'feed', 'latency', 'latency_ms', 'p50'), 'ms')} / "
+        f"{fmt(get(b, 'feed', 'latency', 'latency_ms', 'p99'), 'ms')} ({fmt(get(b, 'feed', 'latency', 'missed'), '', 0)} missed)")
     row(f"applications (201/s, {settings.get('auth_connections')} connections)",
         lambda b: fmt(rate_of(get(b, "apply"), 201), "", 1))
     row("applications: answers", lambda b: status_mix(get(b, "apply")))

@@ -3,7 +3,12 @@
 
     tools.py free-port
     tools.py wait-ready URL START_NS [TIMEOUT_S]     ms from START_NS until URL answers 200
-    tools.py token BASE CLIENT_ID CLIENT_SECRET      a client-credentials access token
+    tools.py token BASE CLIENT_ID CLIENT_SECRET [SCOPE]   a client-credentials access token
+    tools.py feed-read BASE TOKEN                    the whole change feed from the beginning,
+                                                     1,000 entries a request: entries per second
+    tools.py feed-latency BASE TOKEN OPERATOR_USER OPERATOR_PASSWORD ID N   N revocations and
+                                                     reinstatements of ID, each while a reader
+                                                     waits on the feed: change → arrival (ms)
     tools.py seq-get BASE PATH N MAX_S [TOKEN]       N sequential GETs (fewer, but at least 10,
                                                      once MAX_S seconds have passed): percentiles
     tools.py seq-batch BASE TOKEN IDS_TSV N SIZE MAX_S   the same for batches of SIZE random items
@@ -89,6 +94,99 @@ def timed_requests(base, requests, max_seconds=None, min_requests=10):
     return latencies, statuses
 
 
+def get_json(conn, path, headers):
+    conn.request("GET", path, headers=headers)
+    response = conn.getresponse()
+    data = response.read()
+    if response.status != 200:
+        fail(f"GET {path} answered {response.status}: {data[:300]!r}")
+    return json.loads(data)
+
+
+def cmd_feed_read(base, token):
+    """Reads the change feed from the beginning to its end; prints the entries, the requests,
+    the time, entries per second, per-request latencies, and one declaration that is live at
+    the end (for feed-latency)."""
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    conn = connection(base)
+    cursor, entries, latencies, live = "", 0, [], {}
+    started = time.perf_counter()
+    while True:
+        start = time.perf_counter_ns()
+        page = get_json(conn, f"/v1/declaration-changes?limit=1000&after={cursor}", headers)
+        latencies.append((time.perf_counter_ns() - start) / 1e6)
+        cursor = page["next_cursor"]
+        if not page["items"]:
+            break
+        entries += len(page["items"])
+        for item in page["items"]:
+            live[item["declaration_id"]] = item["valid"]
+    seconds = time.perf_counter() - started
+    result = summarize(latencies, {200: len(latencies)})
+    result.update({"entries": entries, "seconds": round(seconds, 2),
+                   "entries_per_s": round(entries / seconds, 1) if seconds else None,
+                   "live_id": next((d for d, v in reversed(list(live.items())) if v), None),
+                   "cursor": cursor})
+    print(json.dumps(result))
+
+
+def cmd_feed_latency(base, token, operator_user, operator_password, declaration_id, n):
+    """For each of N changes (revocation, then reinstatement, alternately) of a live
+    declaration: a reader waits on the feed from its end (wait=25), the change is made over
+    HTTP, and the time from sending the change to the reader's answer is measured."""
+    import threading
+    conn = connection(base)
+    conn.request("POST", "/v1/auth/login", headers={"Content-Type": "application/json"},
+                 body=json.dumps({"user_number": operator_user, "password": operator_password}))
+    response = conn.getresponse()
+    data = response.read()
+    if response.status != 200:
+        fail(f"operator login answered {response.status}: {data[:300]!r}")
+    operator = {"Authorization": f"Bearer {json.loads(data)['access_token']}",
+                "Content-Type": "application/json"}
+    feed = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    cursor = ""
+    while True:
+        page = get_json(conn, f"/v1/declaration-changes?limit=1000&after={cursor}", feed)
+        cursor = page["next_cursor"]
+        if not page["items"]:
+            break
+    latencies, misses = [], 0
+    for i in range(int(n)):
+        arrival = {}
+
+        def wait_for_change(after=cursor):
+            reader = connection(base)
+            reader.request("GET", f"/v1/declaration-changes?after={after}&wait=25", headers=feed)
+            body = json.loads(reader.getresponse().read())
+            arrival["at"] = time.perf_counter_ns()
+            arrival["page"] = body
+            reader.close()
+
+        thread = threading.Thread(target=wait_for_change)
+        thread.start()
+        time.sleep(0.05)  # the reader is waiting
+        action = "revocation" if i % 2 == 0 else "reinstatement"
+        body = json.dumps({"reason": "other"} if action == "revocation" else {})
+        sent = time.perf_counter_ns()
+        conn.request("POST", f"/v1/admin/declarations/{declaration_id}/{action}", body=body,
+                     headers=operator)
+        response = conn.getresponse()
+        data = response.read()
+        if response.status != 200:
+            fail(f"{action} answered {response.status}: {data[:300]!r}")
+        thread.join(30)
+        page = arrival.get("page") or {}
+        if not page.get("items"):
+            misses += 1
+            continue
+        latencies.append((arrival["at"] - sent) / 1e6)
+        cursor = page["next_cursor"]
+    result = summarize(latencies, {200: len(latencies)})
+    result["missed"] = misses
+    print(json.dumps(result))
+
+
 def cmd_free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -113,11 +211,11 @@ def cmd_wait_ready(url, start_ns, timeout_s="120"):
     fail(f"{url} did not answer 200 within {timeout_s} s")
 
 
-def cmd_token(base, client_id, secret):
+def cmd_token(base, client_id, secret, scope="declarations:verify"):
     conn = connection(base)
     body = urllib.parse.urlencode({
         "grant_type": "client_credentials", "client_id": client_id,
-        "client_secret": secret, "scope": "declarations:verify"})
+        "client_secret": secret, "scope": scope})
     conn.request("POST", "/v1/oauth/token", body=body,
                  headers={"Content-Type": "application/x-www-form-urlencoded"})
     response = conn.getresponse()
@@ -363,7 +461,8 @@ COMMANDS = {
     "free-port": cmd_free_port, "wait-ready": cmd_wait_ready, "token": cmd_token,
     "seq-get": cmd_seq_get, "seq-batch": cmd_seq_batch, "wrk-json": cmd_wrk_json,
     "pgbench-json": cmd_pgbench_json, "proc": cmd_proc, "cpu": cmd_cpu, "export": cmd_export,
-    "machine": cmd_machine, "put": cmd_put,
+    "machine": cmd_machine, "put": cmd_put, "feed-read": cmd_feed_read,
+    "feed-latency": cmd_feed_latency,
 }
 
 if __name__ == "__main__":
