@@ -3,7 +3,6 @@
 //! tools, as a REST/JSON API on SQLite or PostgreSQL.
 
 pub mod auth;
-pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -17,13 +16,12 @@ pub mod metrics;
 pub mod middleware;
 pub mod notice;
 pub mod openapi;
-pub mod rate_limit;
 pub mod routes;
+pub mod runtime;
 pub mod secretariat;
 pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod transport;
-pub mod verification_log;
-pub mod verification_lookup;
+pub mod verification;

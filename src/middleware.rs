@@ -7,7 +7,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{Error, HttpMessage, HttpResponse};
 use tracing::Instrument;
 
 use crate::error::{ApiError, Message, PROBLEM_JSON};
@@ -182,17 +182,6 @@ fn fallback_code(status: u16) -> &'static str {
         431 => "headers_too_large",
         _ if status >= 500 => "internal_error",
         _ => "client_error",
-    }
-}
-
-/// The answer for a request that matched no route: 405 with `Allow` when the path exists with
-/// other methods (per the OpenAPI document, the list of every route), 404 otherwise.
-pub async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let allowed = crate::openapi::methods_for_path(req.path());
-    if allowed.is_empty() {
-        Err(ApiError::route_not_found())
-    } else {
-        Err(ApiError::method_not_allowed(&allowed))
     }
 }
 

@@ -14,7 +14,6 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::clients::ClientDirectory;
 use crate::auth::hashing::PasswordHashing;
 use crate::auth::tokens::TokenKeys;
-use crate::cache::TimedCache;
 use crate::config::Config;
 use crate::db::Db;
 use crate::declarations::watch::ChangeWatch;
@@ -22,10 +21,11 @@ use crate::error::ApiError;
 use crate::extract::BodyLimit;
 use crate::mail::sender::{MailTransport, sender_mailbox};
 use crate::metrics::Metrics;
-use crate::rate_limit::Limits;
+use crate::runtime::cache::TimedCache;
+use crate::runtime::rate_limit::Limits;
 use crate::state::AppState;
-use crate::verification_log::VerificationRecorder;
-use crate::verification_lookup::VerificationLookups;
+use crate::verification::log::VerificationRecorder;
+use crate::verification::lookup::VerificationLookups;
 use crate::{mail, middleware, openapi, routes};
 
 /// A built, listening server, ready to run.
@@ -238,7 +238,7 @@ pub fn build_app(
     app.service(
         SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", openapi::document().clone()),
     )
-    .default_service(web::to(middleware::no_route))
+    .default_service(web::to(routes::table::no_route))
     .wrap(from_fn(crate::transport::body_deadline))
     .wrap(from_fn(middleware::problem_details))
     .wrap(from_fn(middleware::request_id))

@@ -5,14 +5,14 @@ use std::sync::Arc;
 use crate::auth::clients::ClientDirectory;
 use crate::auth::hashing::PasswordHashing;
 use crate::auth::tokens::TokenKeys;
-use crate::cache::TimedCache;
 use crate::config::Config;
 use crate::db::Db;
 use crate::declarations::watch::ChangeWatch;
 use crate::metrics::Metrics;
-use crate::rate_limit::Limits;
-use crate::verification_log::VerificationRecorder;
-use crate::verification_lookup::VerificationLookups;
+use crate::runtime::cache::TimedCache;
+use crate::runtime::rate_limit::Limits;
+use crate::verification::log::VerificationRecorder;
+use crate::verification::lookup::VerificationLookups;
 
 /// Shared state, cloned into every worker.
 #[derive(Clone)]

@@ -15,6 +15,7 @@ pub mod paths;
 pub mod public;
 pub mod reference;
 pub mod schema;
+pub mod table;
 pub mod verifications;
 
 use utoipa_actix_web::scope;

@@ -24,9 +24,9 @@ use crate::domain::name::name_key;
 use crate::domain::validation::Violation;
 use crate::error::{ApiError, Message};
 use crate::extract::{Json, Query};
-use crate::rate_limit::Allowance;
 use crate::routes::common;
 use crate::routes::diagnoses::PageQuery;
+use crate::runtime::rate_limit::Allowance;
 use crate::state::AppState;
 
 /// The scope every verification needs.
@@ -225,7 +225,7 @@ pub async fn verify(
     let allowance = state.limits.per_client.check(&caller.client.client_id)?;
     let id = DeclarationId::parse(&requested).map_err(|e| {
         // `/v1/verifications/batch` is the batch operation's path, where GET is not allowed.
-        let allowed = crate::openapi::methods_for_path(req.path());
+        let allowed = super::table::methods_for_path(req.path());
         if allowed.contains(&"GET") {
             invalid_format("declaration_id", e)
         } else {
