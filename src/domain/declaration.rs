@@ -32,11 +32,11 @@ impl Star {
         match self {
             Star::OneStar => Localized {
                 ja: "一つ星",
-                en: "One star",
+                en: "One Star",
             },
             Star::TwoStar => Localized {
                 ja: "二つ星",
-                en: "Two stars",
+                en: "Two Stars",
             },
         }
     }
