@@ -15,6 +15,7 @@ mod lifecycle;
 mod logo;
 mod mail;
 mod metrics;
+mod notice_print;
 mod openapi;
 mod public;
 mod reference;
