@@ -125,7 +125,7 @@ fn malformed_json(error: &serde_json::Error) -> ApiError {
         "malformed_json",
         Message::new(
             format!(
-                "JSON として読み取れません({}行{}列)",
+                "JSONとして読み取れません（{}行{}列）",
                 error.line(),
                 error.column()
             ),

@@ -7,6 +7,11 @@
 //! lifecycle functions (and by the command line), where no request state is at hand; every
 //! template also has a form that takes them explicitly, which the tests use.
 
+pub mod messages;
+
+#[cfg(test)]
+pub(crate) mod lint;
+
 use std::sync::{Arc, RwLock};
 
 use crate::config::Config;

@@ -42,7 +42,7 @@ pub fn star_filter(value: Option<&str>) -> Result<Vec<&'static str>, ApiError> {
                 ApiError::invalid_field(Violation::new(
                     "star",
                     "unknown_value",
-                    "one_star または two_star を指定してください",
+                    "取組み目標には一つ星か二つ星を指定してください",
                     "must be one_star or two_star",
                 ))
             }),
