@@ -189,7 +189,7 @@ impl ApiError {
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             Message::new(
-                format!("Content-Type は {expected} を指定してください"),
+                format!("送信形式（Content-Type）は {expected} を指定してください"),
                 format!("The request body must be sent as {expected}."),
             ),
         )
