@@ -254,7 +254,7 @@ pub const ITEMS: [Item; QUESTION_COUNT] = [
         part: 2,
         text: Localized {
             ja: "インターネットを介したウイルス感染やSNSへの書き込みなどのトラブルへの対策をしていますか？",
-            en: "Do you take measures against trouble via the internet, such as virus infection and posts on social media (internet-related problems)?",
+            en: "Do you take measures against internet-related problems, such as virus infection and careless posts on social media?",
         },
         advice: Localized {
             ja: "不審なサイトの閲覧や不用意なSNSへの投稿は、ウイルス感染や信用の失墜につながります。業務でのインターネット利用ルールを定め、投稿してはいけない情報の例を共有しましょう。",
