@@ -145,6 +145,28 @@ impl Status {
         Self::ALL.into_iter().find(|s| s.code() == code)
     }
 
+    /// The status as the glossary names it: 自己宣言完了, 申込み受理, 取下げ, 取消し.
+    pub fn label(self) -> Localized {
+        match self {
+            Status::Declared => Localized {
+                ja: "自己宣言完了",
+                en: "declaration completed",
+            },
+            Status::Accepted => Localized {
+                ja: "申込み受理",
+                en: "accepted",
+            },
+            Status::Withdrawn => Localized {
+                ja: "取下げ",
+                en: "withdrawn",
+            },
+            Status::Revoked => Localized {
+                ja: "取消し",
+                en: "revoked",
+            },
+        }
+    }
+
     /// A live declaration is valid for verification and counts against the one-per-corporation
     /// rule.
     pub fn is_live(self) -> bool {
