@@ -18,10 +18,11 @@ pub fn five_principles_required() -> Message {
 /// An application agreed to terms that are not the current ones.
 pub fn current_terms_required() -> Message {
     let current = terms::current();
+    let (y, m, d) = current.effective_on;
     Message::new(
         format!(
-            "現行のロゴマーク使用規約（{}）に同意してください",
-            current.label(crate::domain::language::Language::Ja)
+            "現行のロゴマーク使用規約（{}一部改正）に同意してください",
+            terms::japanese_era_date(y, m, d)
         ),
         format!(
             "please agree to the current logo terms of use ({}, version {})",
@@ -131,10 +132,9 @@ mod tests {
                 .get(Language::Ja)
                 .contains("1法人につき有効な自己宣言は1件までです")
         );
-        assert!(
-            current_terms_required()
-                .get(Language::Ja)
-                .contains("平成30年7月3日 一部改正")
+        assert_eq!(
+            current_terms_required().get(Language::Ja),
+            "現行のロゴマーク使用規約（平成30年7月3日一部改正）に同意してください"
         );
         assert!(
             !not_allowed_in_state(Status::Withdrawn)
