@@ -117,6 +117,24 @@ pub struct Settings {
     /// loses at most these; a graceful stop writes them at once).
     #[arg(long, env = "VERIFICATION_FLUSH_MILLISECONDS", default_value_t = 1000)]
     pub verification_flush_milliseconds: u64,
+    /// The sender of every e-mail and of the printed notice, in Japanese (for example
+    /// 独立行政法人情報処理推進機構（IPA）／セキュリティセンター／SECURITY ACTION事務局).
+    #[arg(long, env = "SECRETARIAT_NAME", default_value = crate::texts::DEFAULT_SECRETARIAT_NAME)]
+    pub secretariat_name: String,
+    /// The same in English.
+    #[arg(long, env = "SECRETARIAT_NAME_EN", default_value = crate::texts::DEFAULT_SECRETARIAT_NAME_EN)]
+    pub secretariat_name_en: String,
+    /// The address declarers write to with questions, named in every e-mail and on the notice.
+    #[arg(long, env = "INQUIRY_EMAIL", default_value = crate::texts::DEFAULT_INQUIRY_EMAIL)]
+    pub inquiry_email: String,
+    /// The declarer's site (front end) where a person logs in, prints the completion notice and
+    /// downloads the logo; e-mails link here, never to the API.
+    #[arg(long, env = "FRONTEND_BASE_URL", default_value = crate::texts::DEFAULT_FRONTEND_BASE_URL)]
+    pub frontend_base_url: String,
+    /// Business days a review by the secretariat usually takes, told in the completion e-mail
+    /// when acceptance is manual [default: not told].
+    #[arg(long, env = "REVIEW_BUSINESS_DAYS")]
+    pub review_business_days: Option<u32>,
 }
 
 /// Which database, chosen by the URL's scheme.
@@ -260,6 +278,16 @@ pub struct Config {
     pub request_timeout: std::time::Duration,
     /// How long verification records may wait in memory before they are written.
     pub verification_flush: std::time::Duration,
+    /// The secretariat as the texts name it (Japanese).
+    pub secretariat_name: String,
+    /// The secretariat as the texts name it (English).
+    pub secretariat_name_en: String,
+    /// Where declarers write with questions.
+    pub inquiry_email: String,
+    /// The declarer's site, where e-mails link.
+    pub frontend_base_url: url::Url,
+    /// Business days a review usually takes, if the secretariat says so.
+    pub review_business_days: Option<u32>,
 }
 
 /// Argon2id cost parameters.
@@ -462,6 +490,29 @@ impl Config {
             })
             .collect::<Result<Vec<_>, _>>()?;
 
+        let frontend_base_url = parse_http_url("FRONTEND_BASE_URL", &settings.frontend_base_url)?;
+        let inquiry_email = settings.inquiry_email.trim().to_owned();
+        if inquiry_email.parse::<lettre::Address>().is_err() {
+            return Err(ConfigError::new(
+                "INQUIRY_EMAIL",
+                format!("{inquiry_email:?} is not an e-mail address"),
+            ));
+        }
+        for (variable, name) in [
+            ("SECRETARIAT_NAME", &settings.secretariat_name),
+            ("SECRETARIAT_NAME_EN", &settings.secretariat_name_en),
+        ] {
+            if name.trim().is_empty() || name.chars().any(char::is_control) {
+                return Err(ConfigError::new(variable, "must be one line of text"));
+            }
+        }
+        if settings.review_business_days == Some(0) {
+            return Err(ConfigError::new(
+                "REVIEW_BUSINESS_DAYS",
+                "must be at least 1 (leave it unset to say nothing)",
+            ));
+        }
+
         ensure_writable_dir("DATA_DIR", &settings.data_dir)?;
         ensure_writable_dir("OUTBOX_DIR", &settings.outbox_dir)?;
         if let DatabaseUrl::Sqlite(path) = &database {
@@ -518,16 +569,25 @@ impl Config {
             verification_flush: std::time::Duration::from_millis(
                 settings.verification_flush_milliseconds,
             ),
+            secretariat_name: settings.secretariat_name.trim().to_owned(),
+            secretariat_name_en: settings.secretariat_name_en.trim().to_owned(),
+            inquiry_email,
+            frontend_base_url,
+            review_business_days: settings.review_business_days,
         })
     }
 }
 
 fn parse_base_url(value: &str) -> Result<url::Url, ConfigError> {
+    parse_http_url("PUBLIC_BASE_URL", value)
+}
+
+fn parse_http_url(variable: &'static str, value: &str) -> Result<url::Url, ConfigError> {
     let url = url::Url::parse(value)
-        .map_err(|e| ConfigError::new("PUBLIC_BASE_URL", format!("unparsable URL ({e})")))?;
+        .map_err(|e| ConfigError::new(variable, format!("unparsable URL ({e})")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(ConfigError::new(
-            "PUBLIC_BASE_URL",
+            variable,
             "must be an http:// or https:// URL",
         ));
     }

@@ -151,7 +151,7 @@ impl ApiError {
             StatusCode::NOT_FOUND,
             "route_not_found",
             Message::new(
-                "このパスは存在しません。API の一覧は /swagger-ui/ を参照してください",
+                "このURLに該当する操作はありません。利用できる操作は、このサービスのAPI仕様書をご覧ください",
                 "There is no such path. See /swagger-ui/ for the API.",
             ),
         )
@@ -177,7 +177,7 @@ impl ApiError {
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
             Message::new(
-                format!("リクエストの本文が大きすぎます(上限 {limit} バイト)"),
+                format!("リクエストの本文が大きすぎます（上限{limit}バイト）"),
                 format!("The request body is larger than the limit of {limit} bytes."),
             ),
         )
@@ -201,7 +201,7 @@ impl ApiError {
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             Message::new(
-                format!("Content-Type は {expected} を指定してください"),
+                format!("送信形式（Content-Type）は {expected} を指定してください"),
                 format!("The request body must be sent as {expected}."),
             ),
         )
@@ -213,7 +213,7 @@ impl ApiError {
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",
             Message::new(
-                "入力内容に誤りがあります。errors を確認してください",
+                "入力内容に誤りがあります。項目ごとの指摘をご確認ください",
                 "Some fields are invalid; see errors.",
             ),
         );

@@ -135,7 +135,7 @@ fn malformed_json(error: &serde_json::Error) -> ApiError {
         "malformed_json",
         Message::new(
             format!(
-                "JSON として読み取れません({}行{}列)",
+                "JSONとして読み取れません（{}行{}列）",
                 error.line(),
                 error.column()
             ),
@@ -232,32 +232,50 @@ fn data_violation(path: &str, message: &str) -> Violation {
     } else {
         path.to_owned()
     };
-    let (code, ja): (&'static str, &'static str) = if message.starts_with("unknown field") {
-        ("unknown_field", "この項目は指定できません")
-    } else if let Some(rest) = message.strip_prefix("missing field `") {
-        let name = rest.split('`').next().unwrap_or("");
-        field = if field.is_empty() {
-            name.to_owned()
+    let (code, ja, en): (&'static str, &'static str, &'static str) =
+        if message.starts_with("unknown field") {
+            (
+                "unknown_field",
+                "この項目は指定できません",
+                "this field is not accepted",
+            )
+        } else if let Some(rest) = message.strip_prefix("missing field `") {
+            let name = rest.split('`').next().unwrap_or("");
+            field = if field.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{field}.{name}")
+            };
+            ("required", "必須の項目です", "this field is required")
+        } else if message.starts_with("unknown variant") {
+            (
+                "unknown_value",
+                "指定できない値です",
+                "this value is not one of those allowed",
+            )
+        } else if message.starts_with("invalid type") {
+            (
+                "invalid_type",
+                "値の種類が正しくありません（数値、文字列、真偽値、配列、オブジェクトの別）",
+                "the value is of the wrong kind (number, string, boolean, array or object)",
+            )
+        } else if message.starts_with("invalid length") {
+            (
+                "invalid_length",
+                "要素の数が正しくありません",
+                "the number of elements is wrong",
+            )
         } else {
-            format!("{field}.{name}")
+            (
+                "invalid_value",
+                "値が正しくありません",
+                "the value is not valid",
+            )
         };
-        ("required", "必須の項目です")
-    } else if message.starts_with("unknown variant") {
-        ("unknown_value", "指定できない値です")
-    } else if message.starts_with("invalid type") {
-        ("invalid_type", "値の型が正しくありません")
-    } else if message.starts_with("invalid length") {
-        ("invalid_length", "要素の数が正しくありません")
-    } else {
-        ("invalid_value", "値が正しくありません")
-    };
-    // serde's messages name types and expected values, never internals; keep them for clients.
-    let en = message
-        .split(" at line ")
-        .next()
-        .unwrap_or(message)
-        .to_owned();
-    Violation::new(field, code, format!("{ja}({en})"), en)
+    // serde's own message names Rust types (`expected struct AnswerInput`): it goes to the log,
+    // not to the person reading the problem; the field and the code say what is wrong.
+    tracing::debug!(field = %field, code, detail = message, "request body rejected");
+    Violation::new(field, code, ja, en)
 }
 
 /// The language the caller asked for with `Accept-Language` (Japanese by default).
@@ -373,6 +391,28 @@ mod tests {
         );
         let ok: Outer = parse_json(br#"{"inner":{"n":1},"list":[{"n":2}]}"#).unwrap();
         assert_eq!(ok.list.len(), 1);
+    }
+
+    #[test]
+    fn messages_never_name_a_rust_type() {
+        for body in [
+            r#"[{"n":1},[]]"#,
+            r#"{"inner":[1],"list":[]}"#,
+            r#"{"inner":{"n":"x"},"list":[]}"#,
+            r#"{"inner":{"n":1},"list":[],"status":"x"}"#,
+        ] {
+            let error = parse_json::<Outer>(body.as_bytes()).unwrap_err();
+            for violation in error.errors() {
+                for language in [Language::Ja, Language::En] {
+                    let message = violation.message(language);
+                    for word in ["struct", "Outer", "Inner", "expected", "invalid type", "`"] {
+                        assert!(!message.contains(word), "{body}: {message}");
+                    }
+                }
+                let ja = violation.message(Language::Ja);
+                assert!(!ja.contains('(') && !ja.is_ascii(), "{body}: {ja}");
+            }
+        }
     }
 
     #[test]

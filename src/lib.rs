@@ -23,5 +23,6 @@ pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod texts;
 pub mod transport;
 pub mod verification;

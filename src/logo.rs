@@ -1,5 +1,5 @@
-//! The marks (ロゴマーク) a declarer downloads once its declaration is accepted, and the usage
-//! guidance (利用ガイド) that comes with every download.
+//! The marks (ロゴマーク) a declarer downloads once its declaration is accepted, and the logo
+//! usage guidelines (ロゴマーク使用ガイドライン) that come with every download.
 //!
 //! The artwork in `assets/marks/` is this project's **own placeholder** design: it is not, and does
 //! not imitate, IPA's SECURITY ACTION logo. Each level (一つ星, 二つ星) has its own mark, shipped as
@@ -87,7 +87,7 @@ pub fn package_name(star: Star) -> &'static str {
     }
 }
 
-/// The usage guidance (利用ガイド / usage guide) for a star's mark, in Japanese followed by English,
+/// The logo usage guidelines (ロゴマーク使用ガイドライン) for a star's mark, in Japanese followed by English,
 /// naming the terms version agreed to and the declaration ID.
 pub fn usage_guidance(star: Star, terms_version: &str, declaration_id: &str) -> String {
     format!(
@@ -110,123 +110,146 @@ pub fn usage_guidance_in(
     }
 }
 
-/// The Japanese guidance.
+/// The agreed version of the logo terms as a person reads it (「平成30年7月3日 一部改正（現行）」);
+/// a version the service does not know is shown as given.
+fn terms_label(language: Language, terms_version: &str) -> String {
+    crate::domain::terms::TERMS_VERSIONS
+        .iter()
+        .find(|t| t.version == terms_version)
+        .map_or_else(|| terms_version.to_owned(), |t| t.label(language))
+}
+
+/// The Japanese guidance (ロゴマーク使用ガイドライン).
 fn guidance_ja(star: Star, terms_version: &str, declaration_id: &str) -> String {
     let level = star.label().ja;
+    let settings = crate::texts::current();
+    let secretariat = &settings.secretariat_name;
+    let inquiry = &settings.inquiry_email;
+    let terms = terms_label(Language::Ja, terms_version);
     let (meaning, other_level) = match star {
-        Star::OneStar => ("「情報セキュリティ5か条」に取り組むことを宣言", "二つ星"),
+        Star::OneStar => ("情報セキュリティ5か条に取り組むことを宣言", "二つ星"),
         Star::TwoStar => (
-            "「5分でできる!情報セキュリティ自社診断」を実施し、情報セキュリティ基本方針を定めて外部に公開したことを宣言",
+            "5分でできる！情報セキュリティ自社診断を実施し、情報セキュリティ基本方針を定めて外部に公開したことを宣言",
             "一つ星",
         ),
     };
     format!(
         "\
-SECURITY ACTION {level} ロゴマーク 利用ガイド
+SECURITY ACTION {level} ロゴマーク使用ガイドライン
 ========================================
 
-自己宣言ID: {declaration_id}
-取組み目標: {level}({meaning})
-同意したロゴマーク使用規約の版: {terms_version}
+自己宣言ID：{declaration_id}
+取組み目標：{level}（{meaning}）
+同意いただいたロゴマーク使用規約：{terms}
 
 このフォルダーの内容
-- mark.svg: ロゴマーク(ベクター形式。印刷物や大きな表示に)
-- mark.png: ロゴマーク(512×512ピクセル、背景透過。ウェブサイトや文書に)
-- README-ja.txt / README-en.txt: この利用ガイド(日本語/英語)
+・mark.svg：ロゴマーク（ベクター形式。印刷物や大きな表示に）
+・mark.png：ロゴマーク（512×512ピクセル、背景透過。ウェブサイトや文書に）
+・README-ja.txt、README-en.txt：このロゴマーク使用ガイドライン（日本語、英語）
 
-1. ロゴマークを使用できる方
-- SECURITY ACTIONの自己宣言を行い、申込みが受理された宣言事業者に限り、宣言が有効である間だけ使用できます。
-- 使用できるのは、宣言した取組み目標({level})のマークだけです。
-- 宣言を取り下げた場合、または宣言が取り消された場合は、直ちにマークの使用をやめ、掲示物やウェブサイトから取り除いてください。
-- 取組み目標を{other_level}に変更した場合は、{other_level}のマークをあらためてダウンロードし、差し替えてください。
+1．ロゴマークを使用できる方
+・SECURITY ACTIONの自己宣言を行い、申込みが受理された自己宣言事業者に限り、自己宣言が有効である間だけ使用できます。
+・使用できるのは、宣言した取組み目標（{level}）のロゴマークだけです。
+・自己宣言を取り下げた場合、または自己宣言が取り消された場合は、直ちにロゴマークの使用をやめ、掲示物やウェブサイトから取り除いてください。
+・取組み目標を{other_level}に変更した場合は、{other_level}のロゴマークを改めてダウンロードし、差し替えてください。
 
-2. 使用できる場所
+2．使用できる場所
 ポスター、パンフレット、名刺、封筒、ウェブサイトなど、自社の情報セキュリティへの取組みを示す媒体に表示できます。
-商品やサービスの品質・安全性を保証するかのような使い方はできません。
+商品やサービスの品質や安全性を保証するかのような使い方はできません。
 
-3. 表現のルール
-SECURITY ACTIONは事業者自身による自己宣言であり、認定制度ではありません。IPAも事務局も、宣言した事業者を認定するものではありません。
-- 適切な表現: 「{level}を宣言しました」
-- 不適切な表現: 「{level}の認定を受けました」「{level}に認定されました」「SECURITY ACTION認証取得」
+3．表現のルール
+SECURITY ACTIONは事業者自身による自己宣言であり、認定制度ではありません。IPAもSECURITY ACTION事務局も、自己宣言事業者を認定するものではありません。
+・適切な表現：「{level}を宣言しました」
+・不適切な表現：「{level}の認定を受けました」「{level}に認定されました」「SECURITY ACTION認証取得」
 
-4. 表示のルール
-- 色、縦横比、形を変えないでください。拡大・縮小は縦横比を保ったまま行ってください。
-- 回転、一部の切り取り、影や縁取りなどの効果の追加、他の図柄や文字との合成はしないでください。
-- マークの周囲には、マークの幅の10分の1以上の余白を確保してください。
-- 判読できる大きさで表示してください(目安: 画面では64ピクセル以上、印刷物では10ミリメートル以上)。
+4．表示のルール
+・色、縦横比、形を変えないでください。拡大や縮小は縦横比を保ったまま行ってください。
+・回転、一部の切り取り、影や縁取りなどの効果の追加、他の図柄や文字との合成はしないでください。
+次の2点は、本サービスの仮のロゴマーク（下記6）のために定めた目安です。
+・ロゴマークの周囲には、ロゴマークの幅の10分の1以上の余白を確保してください。
+・判読できる大きさで表示してください（目安：画面では64ピクセル以上、印刷物では10ミリメートル以上）。
 
-5. ロゴマーク使用規約
-マークの使用には、申込み時に同意したロゴマーク使用規約({terms_version}版)が適用されます。
-認定を受けたかのような表示など、規約に反する使用があった場合、宣言が取り消されることがあります。
+5．ロゴマーク使用規約
+ロゴマークの使用には、申込み時に同意いただいたロゴマーク使用規約（{terms}）が適用されます。
+認定を受けたかのような表示など、規約に反する使用があった場合は、自己宣言が取り消されることがあります。
 
-6. このマークについて
-このマークは、この登録サービス(security-action)のために作成した仮のデザイン(プレースホルダー)です。
-IPA(独立行政法人情報処理推進機構)の公式ロゴマークではありません。
+6．このロゴマークについて
+このロゴマークは、本サービスのために作成した仮のデザインです。
+IPA（独立行政法人情報処理推進機構）の公式ロゴマークではありません。
 
-SECURITY ACTION事務局へのお問い合わせの際は、自己宣言ID({declaration_id})をお知らせください。
+お問い合わせ
+{secretariat}
+{inquiry}
+お問い合わせの際は、自己宣言ID（{declaration_id}）をお知らせください。
 "
     )
 }
 
-/// The English guidance.
+/// The English guidance (logo usage guidelines).
 fn guidance_en(star: Star, terms_version: &str, declaration_id: &str) -> String {
     let level = star.label().en;
-    let lower = level.to_lowercase();
-    let level_ja = star.label().ja;
+    let settings = crate::texts::current();
+    let secretariat = &settings.secretariat_name_en;
+    let inquiry = &settings.inquiry_email;
+    let terms = terms_label(Language::En, terms_version);
     let (meaning, other_level) = match star {
         Star::OneStar => (
-            "a declaration to work on the five principles of information security (情報セキュリティ5か条)",
-            "two stars",
+            "a declaration to work on the five principles of information security",
+            "Two Stars",
         ),
         Star::TwoStar => (
-            "a declaration of having taken the self-diagnosis (情報セキュリティ自社診断), set an information-security basic policy and disclosed it",
-            "one star",
+            "a declaration of having taken the self-diagnosis, set an information-security basic policy and disclosed it",
+            "One Star",
         ),
     };
     format!(
         "\
-SECURITY ACTION {level} ({level_ja}): usage guide for the mark
+SECURITY ACTION {level}: logo usage guidelines
 ========================================
 
-Declaration ID (自己宣言ID): {declaration_id}
+Declaration ID: {declaration_id}
 Level declared: {level}, {meaning}
-Version of the logo terms (ロゴマーク使用規約) agreed to: {terms_version}
+Logo terms of use agreed to: {terms}
 
 Contents of this folder
-- mark.svg: the mark as a vector image (for print and large displays)
-- mark.png: the mark as a 512×512 pixel image with a transparent background (for web sites and documents)
-- README-ja.txt / README-en.txt: this guide (Japanese / English)
+- mark.svg: the logo as a vector image (for print and large displays)
+- mark.png: the logo as a 512×512 pixel image with a transparent background (for websites and documents)
+- README-ja.txt, README-en.txt: these guidelines (Japanese, English)
 
-1. Who may use the mark
+1. Who may use the logo
 - Only a declarer whose SECURITY ACTION declaration has been accepted, and only while the declaration is valid.
-- Only the mark of the level declared ({lower}).
-- If the declaration is withdrawn or revoked, stop using the mark at once and remove it from printed material and web sites.
-- If you change your level to {other_level}, download the mark for {other_level} and replace this one.
+- Only the logo of the level declared ({level}).
+- If the declaration is withdrawn or revoked, stop using the logo at once and remove it from printed material and websites.
+- If you change your level to {other_level}, download the {other_level} logo and replace this one.
 
-2. Where the mark may appear
-Posters, pamphlets, business cards, envelopes, web sites and other media that show your company's work on information security.
+2. Where the logo may appear
+Posters, pamphlets, business cards, envelopes, websites and other media that show your company's work on information security.
 Do not use it in a way that suggests a guarantee of the quality or safety of a product or service.
 
 3. Wording
-SECURITY ACTION is a self-declaration by the business itself, not a certification: neither IPA nor the secretariat certifies the declarer.
-- Appropriate: \"We have declared SECURITY ACTION {lower}.\" (「{level_ja}を宣言しました」)
-- Inappropriate: \"We have been certified for SECURITY ACTION {lower}.\" (「{level_ja}の認定を受けました」), \"SECURITY ACTION certified\"
+SECURITY ACTION is a self-declaration by the business itself, not a certification: neither IPA nor the SECURITY ACTION secretariat certifies declarers.
+- Appropriate: \"We have declared SECURITY ACTION {level}.\"
+- Inappropriate: \"We have been certified for SECURITY ACTION {level}.\", \"SECURITY ACTION certified\"
 
 4. Display
-- Do not change the colours, the proportions or the shape; scale the mark only with its aspect ratio kept.
+- Do not change the colours, the proportions or the shape; scale the logo only with its aspect ratio kept.
 - Do not rotate or crop it, add shadows, outlines or other effects, or combine it with other artwork or text.
-- Keep clear space around the mark of at least one tenth of its width.
+The next two rules are set for this service's placeholder logo (see 6):
+- Keep clear space around the logo of at least one tenth of its width.
 - Show it at a legible size (as a guide: at least 64 pixels on screen, at least 10 millimetres in print).
 
-5. The logo terms
-Use of the mark is governed by the logo terms (ロゴマーク使用規約) you agreed to when applying, version {terms_version}.
+5. The logo terms of use
+Use of the logo is governed by the logo terms of use you agreed to when applying ({terms}).
 A declaration may be revoked for use that breaks the terms, such as presenting the declaration as a certification.
 
-6. About this mark
-This mark is placeholder artwork made for this registry service (security-action).
+6. About this logo
+This logo is placeholder artwork made for this service.
 It is not the official logo of IPA (Information-technology Promotion Agency, Japan).
 
-When you contact the SECURITY ACTION secretariat (事務局), please quote your declaration ID ({declaration_id}).
+Questions
+{secretariat}
+{inquiry}
+Please quote your declaration ID ({declaration_id}) when you write.
 "
     )
 }
@@ -429,26 +452,30 @@ mod tests {
             assert_eq!(png, mark_png(star).unwrap());
 
             let ja = read_text(&mut archive, &format!("{folder}/README-ja.txt"));
-            assert!(ja.contains(&format!("適切な表現: 「{appropriate}」")));
-            assert!(ja.contains(&format!("不適切な表現: 「{inappropriate}」")));
+            assert!(ja.contains(&format!("・適切な表現：「{appropriate}」")));
+            assert!(ja.contains(&format!("・不適切な表現：「{inappropriate}」")));
             assert!(!ja.contains(other_level));
             assert!(ja.contains("ロゴマーク使用規約"));
-            assert!(ja.contains("2018-07-03"));
+            assert!(ja.contains("平成30年7月3日 一部改正（現行）"));
+            assert!(!ja.contains("2018-07-03"), "no ISO dates in Japanese prose");
+            assert!(ja.contains("ロゴマーク使用ガイドライン"));
+            assert!(ja.contains("本サービスの仮のロゴマーク（下記6）のために定めた目安"));
             assert!(ja.contains("499999999998"));
             assert!(ja.contains("ポスター、パンフレット、名刺、封筒、ウェブサイト"));
             assert!(ja.contains("取り下げ") && ja.contains("取り消"));
-            assert!(ja.contains("プレースホルダー"));
+            assert!(ja.contains(&crate::texts::current().inquiry_email));
+            assert!(ja.contains("仮のデザイン"));
 
             let en = read_text(&mut archive, &format!("{folder}/README-en.txt"));
-            let lower = star.label().en.to_lowercase();
+            let lower = star.label().en;
             assert!(en.contains(&format!(
                 "Appropriate: \"We have declared SECURITY ACTION {lower}.\""
             )));
             assert!(en.contains(&format!(
                 "Inappropriate: \"We have been certified for SECURITY ACTION {lower}.\""
             )));
-            assert!(en.contains(appropriate));
-            assert!(en.contains("2018-07-03"));
+            assert!(en.contains("Partially amended on 3 July 2018 (current)"));
+            assert!(en.contains("placeholder logo"));
             assert!(en.contains("499999999998"));
             assert!(en.contains("not a certification"));
             assert!(en.contains("placeholder artwork"));
@@ -466,8 +493,8 @@ mod tests {
         ) {
             let star = if two { Star::TwoStar } else { Star::OneStar };
             let text = usage_guidance(star, "2018-07-03", &id);
-            let ja = format!("自己宣言ID: {id}");
-            let en = format!("Declaration ID (自己宣言ID): {id}");
+            let ja = format!("自己宣言ID：{id}");
+            let en = format!("Declaration ID: {id}");
             prop_assert!(text.contains(&ja));
             prop_assert!(text.contains(&en));
         }

@@ -1,4 +1,4 @@
-//! The printable completion notice (自己宣言完了のお知らせ).
+//! The printable completion notice (自己宣言完了のお知らせ（印刷用）).
 //!
 //! Subsidy applications have long asked applicants to print the completion e-mail as proof of their
 //! declaration: a paper anyone can forge. This module renders, instead, a self-contained HTML page
@@ -16,11 +16,13 @@ use qrcode::QrCode;
 use qrcode::render::svg;
 
 use crate::domain::declaration::{Star, Status};
+use crate::domain::five_principles::FIVE_PRINCIPLES;
+use crate::texts::{self, TextSettings};
 
 /// What the notice shows.
 #[derive(Debug, Clone)]
 pub struct Notice<'a> {
-    /// 会社名: the declarer's name, printed with 様.
+    /// 会社名: the declarer's name, printed with 御中 (the notice is addressed to an organisation).
     pub organization_name: &'a str,
     /// 利用者番号: shown masked except the last 4 digits, e.g. `********1234`: the printout is
     /// handed to third parties and the user number is a login name.
@@ -55,46 +57,49 @@ const JST: FixedOffset = match FixedOffset::east_opt(9 * 3600) {
 const USER_NUMBER_VISIBLE: usize = 4;
 
 /// The page's style sheet: A4 portrait, sober, system fonts only.
-const STYLE: &str = r#"@page { size: A4; margin: 20mm; }
+const STYLE: &str = r#"@page { size: A4; margin: 12mm 15mm; }
 * { box-sizing: border-box; }
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-body { margin: 0; background: #fff; color: #1a1a1a; font-family: "Hiragino Kaku Gothic ProN", "Noto Sans JP", "Yu Gothic", sans-serif; font-size: 10.5pt; line-height: 1.6; }
-main { max-width: 170mm; margin: 0 auto; }
+body { margin: 0; background: #fff; color: #1a1a1a; font-family: "Hiragino Kaku Gothic ProN", "Noto Sans JP", "Noto Sans CJK JP", "Yu Gothic", sans-serif; font-size: 9.5pt; line-height: 1.45; }
+main { max-width: 180mm; margin: 0 auto; }
 @media screen { main { margin: 10mm auto; } }
-header { border-bottom: 2px solid #1a1a1a; padding-bottom: 2mm; margin-bottom: 4mm; }
-.scheme { margin: 0; font-size: 9pt; color: #444; letter-spacing: 0.05em; }
-h1 { margin: 1mm 0 0; font-size: 17pt; line-height: 1.35; }
-h2 { margin: 0 0 1.5mm; font-size: 11.5pt; }
-.issued { margin: 1mm 0 0; text-align: right; font-size: 10pt; }
-.warning { margin: 4mm 0; padding: 3mm 4mm; border: 3px solid #b00020; background: #fdecee; color: #b00020; font-size: 13pt; font-weight: bold; line-height: 1.5; }
+header { display: flex; justify-content: space-between; align-items: flex-end; border-bottom: 2px solid #1a1a1a; padding-bottom: 1.5mm; margin-bottom: 3mm; }
+.scheme { margin: 0; font-size: 8.5pt; color: #444; letter-spacing: 0.05em; }
+h1 { margin: 0.5mm 0 0; font-size: 15pt; line-height: 1.3; }
+h2 { margin: 0 0 1mm; font-size: 10.5pt; }
+.issued { margin: 0; font-size: 9pt; white-space: nowrap; }
+.warning { margin: 0 0 3mm; padding: 2mm 3mm; border: 2.5px solid #b00020; background: #fdecee; color: #b00020; font-size: 12pt; font-weight: bold; line-height: 1.4; }
 .warning p { margin: 0; }
-.warning .detail { margin-top: 1mm; font-size: 10pt; font-weight: normal; color: #1a1a1a; }
-.addressee { margin: 5mm 0 2mm; font-size: 14pt; font-weight: bold; }
-.lead { margin: 0 0 2mm; }
-.note { margin: 0 0 4mm; padding: 1.5mm 3mm; border-left: 3px solid #555; background: #f5f5f5; font-size: 9.5pt; }
+.warning .detail { margin-top: 0.5mm; font-size: 9pt; font-weight: normal; color: #1a1a1a; }
+.addressee { margin: 0 0 1.5mm; font-size: 11.5pt; font-weight: bold; line-height: 1.4; overflow-wrap: anywhere; }
+.lead { margin: 0 0 1.5mm; }
+.note { margin: 0 0 3mm; padding: 1.2mm 2.5mm; border-left: 3px solid #555; background: #f5f5f5; font-size: 8.5pt; }
 table { width: 100%; border-collapse: collapse; }
-.numbers { margin: 0 0 4mm; }
-.numbers th, .numbers td { border: 1px solid #444; padding: 1.8mm 3mm; text-align: left; vertical-align: top; }
-.numbers th { width: 40mm; background: #f0f0f0; white-space: nowrap; }
-.mono { font-family: ui-monospace, Menlo, Consolas, "Courier New", monospace; letter-spacing: 0.06em; }
-.number { font-size: 12.5pt; }
-.small { display: block; margin-top: 0.5mm; font-size: 8.5pt; color: #444; line-height: 1.45; }
-.verify { display: flex; gap: 6mm; align-items: flex-start; margin: 0 0 4mm; padding: 4mm; border: 1px solid #444; break-inside: avoid; }
-.qr { flex: 0 0 35mm; width: 35mm; }
-.qr svg { display: block; width: 35mm; height: 35mm; }
-.qr-missing { font-size: 8.5pt; color: #444; }
+.numbers { margin: 0 0 3mm; }
+.numbers th, .numbers td { border: 1px solid #444; padding: 1.2mm 2.5mm; text-align: left; vertical-align: top; }
+.numbers th { width: 34mm; background: #f0f0f0; white-space: nowrap; }
+.mono { font-family: ui-monospace, Menlo, Consolas, "Courier New", monospace; letter-spacing: 0.04em; }
+.number { font-size: 11.5pt; }
+.small { display: block; margin-top: 0.3mm; font-size: 8pt; color: #444; line-height: 1.4; }
+.verify { display: flex; gap: 5mm; align-items: flex-start; margin: 0 0 3mm; padding: 2.5mm 3mm; border: 1px solid #444; break-inside: avoid; }
+.qr { flex: 0 0 30mm; width: 30mm; }
+.qr svg { display: block; width: 30mm; height: 30mm; }
+.qr-missing { font-size: 8pt; color: #444; }
 .verify-text { flex: 1 1 auto; min-width: 0; }
-.verify-text p { margin: 0 0 2mm; }
-.verify dl { margin: 0; display: grid; grid-template-columns: auto 1fr; column-gap: 3mm; row-gap: 1mm; }
+.verify-text p { margin: 0 0 1.5mm; font-size: 9pt; }
+.verify dl { margin: 0; display: grid; grid-template-columns: auto 1fr; column-gap: 3mm; row-gap: 0.5mm; }
 .verify dt { font-weight: bold; white-space: nowrap; }
 .verify dd { margin: 0; overflow-wrap: anywhere; }
-.wording { margin: 0 0 4mm; padding: 3mm 4mm; border: 2px solid #444; break-inside: avoid; }
-.wording p { margin: 0 0 2mm; font-size: 9.5pt; }
-.wording th, .wording td { border: 1px solid #888; padding: 1.2mm 3mm; text-align: left; }
-.wording th { width: 40mm; white-space: nowrap; }
+.verify dd.url { font-size: 8.5pt; }
+.wording { margin: 0 0 3mm; padding: 2mm 3mm; border: 2px solid #444; break-inside: avoid; }
+.wording p { margin: 0 0 1.5mm; font-size: 8.5pt; }
+.wording th, .wording td { border: 1px solid #888; padding: 0.8mm 2.5mm; text-align: left; font-size: 9pt; }
+.wording th { width: 34mm; white-space: nowrap; }
 .wording .good th { background: #e8f3ea; }
 .wording .bad th { background: #fbeaea; }
-footer { margin-top: 6mm; padding-top: 2mm; border-top: 1px solid #444; text-align: right; font-weight: bold; }
+footer { margin-top: 3mm; padding-top: 1.5mm; border-top: 1px solid #444; text-align: right; font-size: 9pt; }
+footer p { margin: 0; }
+footer .sender { font-weight: bold; }
 "#;
 
 /// The QR code of `text` as an inline SVG element (no XML declaration), or None if the text is
@@ -115,10 +120,17 @@ pub fn qr_svg(text: &str) -> Option<String> {
     Some(image[start..].to_owned())
 }
 
-/// The whole page: `<!DOCTYPE html>` … in Japanese (`lang="ja"`), A4 portrait print CSS
-/// (`@page { size: A4; margin: 20mm }`), no external resources (no scripts, fonts, images by URL:
-/// the QR code is inline SVG), escaping every value.
+/// The whole page with the installed settings (see [`texts::current`]); see [`render_page`].
 pub fn render_html(notice: &Notice) -> String {
+    render_page(notice, &texts::current())
+}
+
+/// The whole page: `<!DOCTYPE html>` … in Japanese (`lang="ja"`), A4 portrait print CSS
+/// (`@page { size: A4; margin: 12mm 15mm }`), no external resources (no scripts, fonts, images by
+/// URL: the QR code is inline SVG), escaping every value; the footer names the secretariat and
+/// its inquiry address from `settings`. It fits one A4 page with the longest organisation name
+/// the service accepts (checked in a real browser by `tests/api/notice_print.rs`).
+pub fn render_page(notice: &Notice, settings: &TextSettings) -> String {
     let mut page = String::with_capacity(16 * 1024);
 
     page.push_str("<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n");
@@ -129,15 +141,15 @@ pub fn render_html(notice: &Notice) -> String {
     );
     page.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     page.push_str("<meta name=\"robots\" content=\"noindex, nofollow\">\n");
-    page.push_str("<title>SECURITY ACTION 自己宣言完了のお知らせ</title>\n<style>\n");
+    page.push_str("<title>SECURITY ACTION 自己宣言完了のお知らせ（印刷用）</title>\n<style>\n");
     page.push_str(STYLE);
     page.push_str("</style>\n</head>\n<body>\n<main>\n");
 
     // Heading.
     page.push_str(
-        "<header>\n<p class=\"scheme\">SECURITY ACTION（セキュリティ対策自己宣言）</p>\n",
+        "<header>\n<div>\n<p class=\"scheme\">SECURITY ACTION（セキュリティ対策自己宣言）</p>\n",
     );
-    page.push_str("<h1>SECURITY ACTION 自己宣言完了のお知らせ</h1>\n");
+    page.push_str("<h1>SECURITY ACTION 自己宣言完了のお知らせ</h1>\n</div>\n");
     page.push_str(&format!(
         "<p class=\"issued\">発行日：{}</p>\n</header>\n",
         jst_date(notice.issued_at)
@@ -147,14 +159,14 @@ pub fn render_html(notice: &Notice) -> String {
     if let Some(warning) = invalid_warning(notice.status) {
         page.push_str(&format!(
             "<section class=\"warning\" role=\"alert\">\n<p>{warning}</p>\n\
-             <p class=\"detail\">本書を自己宣言の証明として使用することはできません。\
-             最新の状態は下記の確認URLでご確認ください。</p>\n</section>\n"
+             <p class=\"detail\">本書は、自己宣言していることを確認できる書類としては\
+             使用できません。最新の状態は下記の確認URLでご確認ください。</p>\n</section>\n"
         ));
     }
 
     // Addressee and purpose of the notice.
     page.push_str(&format!(
-        "<p class=\"addressee\">{} 様</p>\n",
+        "<p class=\"addressee\">{} 御中</p>\n",
         escape_html(notice.organization_name)
     ));
     page.push_str(
@@ -163,8 +175,9 @@ pub fn render_html(notice: &Notice) -> String {
     );
     page.push_str(
         "<p class=\"note\">SECURITY ACTIONは、中小企業等が情報セキュリティ対策に取り組むことを\
-         自ら宣言する<strong>自己宣言</strong>の制度です。本書は自己宣言の手続きが完了したことを\
-         お知らせするものであり、IPA（独立行政法人情報処理推進機構）や事務局による\
+         自ら宣言する<strong>自己宣言</strong>の制度です。本書は、自己宣言の手続きが完了し、\
+         自己宣言していることを確認できる書類です。補助金の申請先など、提出先が認める場合に\
+         ご利用いただけます。IPA（独立行政法人情報処理推進機構）や事務局による\
          <strong>認定・認証を示すものではありません</strong>。</p>\n",
     );
 
@@ -172,9 +185,10 @@ pub fn render_html(notice: &Notice) -> String {
     page.push_str("<table class=\"numbers\">\n");
     page.push_str(&format!(
         "<tr><th scope=\"row\">宣言した取組み目標</th><td><strong>{}</strong>\
-         <span class=\"small\">{}から</span></td></tr>\n",
+         <span class=\"small\">{}から。{}</span></td></tr>\n",
         star_display(notice.star),
-        jst_date(notice.star_since)
+        jst_date(notice.star_since),
+        what_was_declared(notice.star)
     ));
     page.push_str(&format!(
         "<tr><th scope=\"row\">自己宣言ID</th>\
@@ -224,7 +238,7 @@ pub fn render_html(notice: &Notice) -> String {
     );
     page.push_str(&format!(
         "<dl>\n<dt>確認コード</dt><dd class=\"mono number\">{}</dd>\n\
-         <dt>確認URL</dt><dd class=\"mono\">{url}</dd>\n</dl>\n</div>\n</section>\n",
+         <dt>確認URL</dt><dd class=\"mono url\">{url}</dd>\n</dl>\n</div>\n</section>\n",
         escape_html(notice.verification_code)
     ));
 
@@ -236,12 +250,17 @@ pub fn render_html(notice: &Notice) -> String {
     );
     page.push_str(
         "<table>\n<tr class=\"good\"><th scope=\"row\">〇 適切な表現</th>\
-         <td>「一つ星(二つ星)を宣言しました」</td></tr>\n\
+         <td>「一つ星（二つ星）を宣言しました」</td></tr>\n\
          <tr class=\"bad\"><th scope=\"row\">× 不適切な表現</th>\
-         <td>「一つ星(二つ星)の認定を受けました」</td></tr>\n</table>\n</section>\n",
+         <td>「一つ星（二つ星）の認定を受けました」</td></tr>\n</table>\n</section>\n",
     );
 
-    page.push_str("<footer>SECURITY ACTION事務局</footer>\n</main>\n</body>\n</html>\n");
+    page.push_str(&format!(
+        "<footer><p class=\"sender\">{}</p><p class=\"inquiry\">お問い合わせ：{}</p></footer>\n",
+        escape_html(&settings.secretariat_name),
+        escape_html(&settings.inquiry_email)
+    ));
+    page.push_str("</main>\n</body>\n</html>\n");
     page
 }
 
@@ -294,8 +313,27 @@ fn status_ja(status: Status) -> &'static str {
     match status {
         Status::Declared => "自己宣言完了",
         Status::Accepted => "申込み受理",
-        Status::Withdrawn => "取り下げ",
+        Status::Withdrawn => "取下げ",
         Status::Revoked => "取消し",
+    }
+}
+
+/// What the level declares: the five principles for one star (numbered), and for two stars
+/// also the self-diagnosis and the disclosed basic policy.
+fn what_was_declared(star: Star) -> String {
+    let principles: Vec<String> = FIVE_PRINCIPLES
+        .iter()
+        .map(|p| format!("{}．{}", p.number, p.title.ja.trim_end_matches('！')))
+        .collect();
+    let principles = principles.join("　");
+    match star {
+        Star::OneStar => {
+            format!("情報セキュリティ5か条（{principles}）に取り組むことを宣言しています。")
+        }
+        Star::TwoStar => format!(
+            "5分でできる！情報セキュリティ自社診断で自社の状況を把握し、情報セキュリティ基本方針を\
+             定めて外部に公開したことを宣言しています（情報セキュリティ5か条：{principles}）。"
+        ),
     }
 }
 
@@ -354,9 +392,10 @@ mod tests {
         let page = render_html(&notice("株式会社サンプル & Co.", Status::Accepted));
         assert!(page.starts_with("<!DOCTYPE html>"));
         assert!(page.contains("<html lang=\"ja\">"));
-        assert!(page.contains("@page { size: A4; margin: 20mm; }"));
+        assert!(page.contains("@page { size: A4; margin: 12mm 15mm; }"));
         assert!(page.contains("SECURITY ACTION 自己宣言完了のお知らせ"));
-        assert!(page.contains("株式会社サンプル &amp; Co. 様"));
+        assert!(page.contains("株式会社サンプル &amp; Co. 御中"));
+        assert!(!page.contains(" 様<"));
         assert!(page.contains("499999999999"));
         assert!(page.contains("********1234"));
         assert!(!page.contains(USER_NUMBER));
@@ -371,11 +410,48 @@ mod tests {
         assert!(page.contains("2026年4月10日"));
         assert!(page.contains("自己宣言"));
         assert!(page.contains("認定・認証を示すものではありません"));
-        assert!(page.contains("「一つ星(二つ星)を宣言しました」"));
-        assert!(page.contains("「一つ星(二つ星)の認定を受けました」"));
+        assert!(page.contains("「一つ星（二つ星）を宣言しました」"));
+        assert!(page.contains("「一つ星（二つ星）の認定を受けました」"));
         assert!(page.contains("発行日：2026年11月23日"));
         assert!(page.contains("SECURITY ACTION事務局"));
-        assert!(page.contains("\"Hiragino Kaku Gothic ProN\", \"Noto Sans JP\", \"Yu Gothic\""));
+        assert!(page.contains("情報セキュリティ5か条"));
+        assert!(page.contains("自己宣言していることを確認できる書類"));
+        assert!(page.contains("提出先が認める場合"));
+        assert!(!page.contains("証明"));
+        assert!(page.contains(
+            "\"Hiragino Kaku Gothic ProN\", \"Noto Sans JP\", \"Noto Sans CJK JP\", \"Yu Gothic\""
+        ));
+    }
+
+    #[test]
+    fn the_footer_names_the_configured_secretariat_and_inquiry_address() {
+        let settings = TextSettings {
+            secretariat_name:
+                "独立行政法人情報処理推進機構（IPA）／セキュリティセンター／SECURITY ACTION事務局"
+                    .into(),
+            inquiry_email: "inquiry@security-action.example.jp".into(),
+            ..TextSettings::default()
+        };
+        let page = render_page(&notice("Example", Status::Accepted), &settings);
+        assert!(page.contains(
+            "<footer><p class=\"sender\">独立行政法人情報処理推進機構（IPA）／セキュリティセンター／SECURITY ACTION事務局</p>\
+             <p class=\"inquiry\">お問い合わせ：inquiry@security-action.example.jp</p></footer>"
+        ));
+    }
+
+    #[test]
+    fn a_one_star_notice_names_the_five_principles() {
+        let mut n = notice("Example", Status::Declared);
+        n.star = Star::OneStar;
+        let page = render_html(&n);
+        for p in FIVE_PRINCIPLES {
+            assert!(
+                page.contains(p.title.ja.trim_end_matches('！')),
+                "{}",
+                p.title.ja
+            );
+        }
+        assert!(page.contains("に取り組むことを宣言しています"));
     }
 
     #[test]
@@ -407,7 +483,7 @@ mod tests {
     fn statuses_are_named_in_japanese() {
         assert_eq!(status_ja(Status::Declared), "自己宣言完了");
         assert_eq!(status_ja(Status::Accepted), "申込み受理");
-        assert_eq!(status_ja(Status::Withdrawn), "取り下げ");
+        assert_eq!(status_ja(Status::Withdrawn), "取下げ");
         assert_eq!(status_ja(Status::Revoked), "取消し");
         let page = render_html(&notice("Example", Status::Revoked));
         assert!(page.contains("<td>取消し<span"));
@@ -432,7 +508,7 @@ mod tests {
         assert!(!page.contains(hostile));
         assert!(!page.contains("\" onload=\"x"));
         assert!(!page.contains("onload=\""));
-        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot; onload=&quot;x 様"));
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot; onload=&quot;x 御中"));
     }
 
     #[test]

@@ -25,7 +25,7 @@ with a stable `code`; validation failures list every broken rule in `errors`. \
     ),
     tags(
         (name = "operations", description = "Health and readiness"),
-        (name = "reference", description = "Public reference data: logo terms, the 25-item self-diagnosis and its scoring, policy disclosure methods"),
+        (name = "reference", description = "Public reference data: logo terms, the five principles of information security (情報セキュリティ5か条), the 25-item self-diagnosis and its scoring, policy disclosure methods"),
         (name = "declarations", description = "Applying (申込み) and the declarer's declaration: reading it, the contact person, the policy disclosure, stepping up, withdrawal, the completion notice"),
         (name = "auth", description = "Logging in with the user number (利用者番号), sessions, passwords"),
         (name = "account", description = "The declarer's registration information"),

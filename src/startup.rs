@@ -37,9 +37,11 @@ pub struct Application {
     state: AppState,
 }
 
-/// Opens the database pool and applies pending migrations (blocking work, run off the async
-/// threads).
+/// Installs the settings the texts show (every command that opens the database may send an
+/// e-mail), opens the database pool and applies pending migrations (blocking work, run off the
+/// async threads).
 pub async fn prepare_database(config: &Config) -> anyhow::Result<Db> {
+    crate::texts::install(config);
     let url = config.database.clone();
     let size = config.db_pool_size;
     tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {

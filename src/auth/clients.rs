@@ -119,8 +119,9 @@ impl ApiCaller {
             StatusCode::FORBIDDEN,
             "insufficient_scope",
             Message::new(
-                format!("このアクセストークンにはスコープ {scope} がありません"),
-                format!("The access token lacks the scope {scope}."),
+                // The scope itself is named in WWW-Authenticate, for programs.
+                "このアクセストークンには、この操作に必要な権限（スコープ）がありません",
+                "The access token lacks the scope this operation needs.",
             ),
         )
         .with_header(

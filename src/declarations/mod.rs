@@ -19,6 +19,7 @@ use crate::domain::declaration::{Star, Status, Transition};
 use crate::domain::identifiers::{DeclarationId, UserNumber};
 use crate::domain::language::Localized;
 use crate::error::{ApiError, Message};
+use crate::texts::messages;
 
 pub use decisions::{Decision, accept, decide, reinstate, revoke};
 
@@ -53,10 +54,7 @@ pub fn not_found() -> ApiError {
 pub fn corporate_number_taken() -> ApiError {
     ApiError::conflict(
         "corporate_number_already_declared",
-        Message::new(
-            "この法人番号の自己宣言はすでに有効です。1法人につき有効な自己宣言は1件までです",
-            "A live declaration already exists for this corporate number; a corporation holds one live declaration at a time.",
-        ),
+        messages::corporate_number_held_by_another(),
     )
 }
 
@@ -104,40 +102,11 @@ pub fn load_owned(
     Ok((account, declarer, declaration))
 }
 
-/// The words for a status in a message.
-fn status_label(status: Status) -> Localized {
-    match status {
-        Status::Declared => Localized {
-            ja: "自己宣言完了",
-            en: "declared",
-        },
-        Status::Accepted => Localized {
-            ja: "申込み受理",
-            en: "accepted",
-        },
-        Status::Withdrawn => Localized {
-            ja: "取下げ",
-            en: "withdrawn",
-        },
-        Status::Revoked => Localized {
-            ja: "取消し",
-            en: "revoked",
-        },
-    }
-}
-
 /// 409 for a change the lifecycle does not allow now. `what` names the change in words.
 fn transition_not_allowed(from: Status, what: Localized) -> ApiError {
-    let status = status_label(from);
     ApiError::conflict(
         "transition_not_allowed",
-        Message::new(
-            format!("{}の状態の自己宣言には、{}はできません", status.ja, what.ja),
-            format!(
-                "A declaration that is {} cannot take this change ({}).",
-                status.en, what.en
-            ),
-        ),
+        messages::not_allowed_in_state(from, what),
     )
 }
 

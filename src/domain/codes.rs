@@ -43,7 +43,7 @@ impl CodeError {
     pub const UNKNOWN_PREFECTURE: CodeError = CodeError {
         code: "unknown_prefecture",
         text: Localized {
-            ja: "都道府県コードは01〜47の2桁で指定してください",
+            ja: "都道府県コードは01～47の2桁で指定してください",
             en: "The prefecture must be a two-digit JIS X 0401 code from 01 to 47",
         },
     };
@@ -599,7 +599,7 @@ mod tests {
         assert_eq!(prefecture.code, "unknown_prefecture");
         assert_eq!(
             prefecture.message(Language::Ja),
-            "都道府県コードは01〜47の2桁で指定してください"
+            "都道府県コードは01～47の2桁で指定してください"
         );
         assert!(prefecture.message(Language::En).contains("01 to 47"));
         assert!(prefecture.to_string().starts_with("unknown_prefecture: "));

@@ -32,11 +32,11 @@ impl Star {
         match self {
             Star::OneStar => Localized {
                 ja: "一つ星",
-                en: "One star",
+                en: "One Star",
             },
             Star::TwoStar => Localized {
                 ja: "二つ星",
-                en: "Two stars",
+                en: "Two Stars",
             },
         }
     }
@@ -143,6 +143,28 @@ impl Status {
 
     pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// The status as the glossary names it: 自己宣言完了, 申込み受理, 取下げ, 取消し.
+    pub fn label(self) -> Localized {
+        match self {
+            Status::Declared => Localized {
+                ja: "自己宣言完了",
+                en: "declaration completed",
+            },
+            Status::Accepted => Localized {
+                ja: "申込み受理",
+                en: "accepted",
+            },
+            Status::Withdrawn => Localized {
+                ja: "取下げ",
+                en: "withdrawn",
+            },
+            Status::Revoked => Localized {
+                ja: "取消し",
+                en: "revoked",
+            },
+        }
     }
 
     /// A live declaration is valid for verification and counts against the one-per-corporation

@@ -196,7 +196,7 @@ impl PolicyDisclosure {
             violations.push(Violation::new(
                 "is_information_security_policy",
                 "must_be_true",
-                "公開する文書が情報セキュリティ基本方針であること(個人情報保護方針ではないこと)を確認してください",
+                "公開する文書が情報セキュリティ基本方針であること（個人情報保護方針ではないこと）を確認してください",
                 "affirm that the disclosed document is an information-security basic policy (a privacy policy does not count)",
             ));
         }

@@ -5,6 +5,7 @@ pub mod codes;
 pub mod corporate_number;
 pub mod declaration;
 pub mod disclosure;
+pub mod five_principles;
 pub mod identifiers;
 pub mod language;
 pub mod name;

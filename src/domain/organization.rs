@@ -54,13 +54,13 @@ pub fn check_corporate_number(
         (OrganizationType::Corporation, None) => Err(Violation::new(
             field,
             "required",
-            "法人の場合は法人番号(13桁)が必要です",
+            "法人の場合は法人番号（13桁）が必要です",
             "a corporation must give its 13-digit corporate number",
         )),
         (OrganizationType::SoleProprietor, Some(_)) => Err(Violation::new(
             field,
             "not_allowed",
-            "個人事業主には法人番号がありません。空にしてください",
+            "個人事業主の場合、法人番号は入力不要です",
             "a sole proprietor has no corporate number; leave it out",
         )),
         (_, None) => Ok(None),
@@ -125,7 +125,7 @@ pub fn check_phone(field: &str, phone: &str) -> Result<(), Violation> {
             Violation::new(
                 field,
                 "invalid_phone",
-                "電話番号は半角数字とハイフンで入力してください(例: 03-1234-5678)",
+                "電話番号は半角数字とハイフンで入力してください（例：03-1234-5678）",
                 "must be a phone number such as 03-1234-5678",
             )
         })

@@ -151,7 +151,7 @@ pub fn check_text(field: &str, value: &str, min: usize, max: usize) -> Result<()
         return Err(Violation::new(
             field,
             "length",
-            format!("{min}〜{max}文字で入力してください"),
+            format!("{min}～{max}文字で入力してください"),
             format!("must be {min} to {max} characters long"),
         ));
     }

@@ -46,7 +46,7 @@ pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
         return Err(ApiError::invalid_field(Violation::new(
             "Idempotency-Key",
             "invalid_idempotency_key",
-            "Idempotency-Key は1〜255文字の半角英数記号で指定してください",
+            "Idempotency-Key は1～255文字の半角英数記号で指定してください",
             "must be 1–255 visible ASCII characters",
         )));
     }
@@ -111,7 +111,7 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<Vec<String>>, ApiError> {
         ApiError::bad_request(
             "invalid_if_match",
             Message::new(
-                "If-Match には * か ETag(\"…\")を指定してください",
+                "If-Matchヘッダーには、*か取得時のETagの値をそのまま指定してください",
                 "If-Match must be * or a list of entity tags (\"…\").",
             ),
         )
@@ -169,7 +169,7 @@ pub fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
         Some(_) => Err(ApiError::invalid_field(Violation::new(
             "limit",
             "out_of_range",
-            "limit は1〜200で指定してください",
+            "取得件数は1～200で指定してください",
             "must be between 1 and 200",
         ))),
     }
@@ -207,7 +207,7 @@ pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
         ApiError::invalid_field(Violation::new(
             "cursor",
             "invalid_cursor",
-            "cursor が正しくありません。前のページの next_cursor をそのまま指定してください",
+            "続きの位置の指定が正しくありません。前のページの応答にある値をそのまま指定してください",
             "must be a next_cursor returned by a previous page",
         ))
     };

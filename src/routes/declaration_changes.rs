@@ -120,14 +120,14 @@ fn invalid_cursor() -> ApiError {
         actix_web::http::StatusCode::BAD_REQUEST,
         "invalid_cursor",
         Message::new(
-            "after が正しくありません。前回の応答の next_cursor をそのまま指定してください",
+            "再開する位置の指定が正しくありません。前回の応答にある値をそのまま指定してください",
             "after is not a cursor of this feed; pass the next_cursor of an earlier answer as it is.",
         ),
     )
     .with_errors(vec![Violation::new(
         "after",
         "invalid_cursor",
-        "前回の応答の next_cursor をそのまま指定してください",
+        "前回の応答にある値をそのまま指定してください",
         "must be a next_cursor of an earlier answer",
     )])
 }
@@ -180,7 +180,7 @@ pub async fn list_changes(
         Some(_) => {
             return Err(out_of_range(
                 "limit",
-                "limit は1〜1000で指定してください",
+                "取得件数は1～1000で指定してください",
                 "must be 1 to 1,000",
             ));
         }
@@ -193,7 +193,7 @@ pub async fn list_changes(
             .ok_or_else(|| {
                 out_of_range(
                     "wait",
-                    "wait は0〜30(秒)で指定してください",
+                    "待つ時間は0～30秒で指定してください",
                     "must be 0 to 30 seconds",
                 )
             })?,
@@ -240,7 +240,7 @@ async fn read(state: &AppState, after: i64, limit: i64) -> Result<Vec<ChangeEntr
                     actix_web::http::StatusCode::GONE,
                     "cursor_expired",
                     Message::new(
-                        "この位置の変更はもう保存されていません。after を付けずに最初から読み直してください",
+                        "この位置の変更はもう保存されていません。位置を指定せずに最初から読み直してください",
                         "Changes at this position are no longer kept; read again from the beginning (without after).",
                     ),
                 ));

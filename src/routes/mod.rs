@@ -27,6 +27,7 @@ pub fn configure(config: &mut ServiceConfig) {
     config.service(
         scope::scope("/v1")
             .service(reference::terms::list_terms)
+            .service(reference::five_principles::get_five_principles)
             .service(reference::questionnaire::get_questionnaire)
             .service(reference::score::score_diagnosis)
             .service(reference::disclosure_methods::list_disclosure_methods)

@@ -121,7 +121,7 @@ fn parameters(req: &HttpRequest, body: &[u8]) -> Result<HashMap<String, String>,
         }
         _ => {
             return Err(invalid_request(
-                "Content-Type は application/x-www-form-urlencoded か application/json を指定してください",
+                "送信形式（Content-Type）は、フォーム形式かJSON形式を指定してください",
                 "Send application/x-www-form-urlencoded or application/json.",
             ));
         }
@@ -202,12 +202,12 @@ pub async fn token(
     let params = parameters(&req, &body)?;
     let grant = params
         .get("grant_type")
-        .ok_or_else(|| invalid_request("grant_type がありません", "grant_type is missing."))?;
+        .ok_or_else(|| invalid_request("認可の種類の指定がありません", "grant_type is missing."))?;
     if grant != "client_credentials" {
         return Err(oauth(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
-            "grant_type は client_credentials のみ使えます",
+            "認可の種類はクライアントクレデンシャルのみ使えます",
             "Only the client_credentials grant is supported.",
         ));
     }

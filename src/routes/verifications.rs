@@ -98,7 +98,7 @@ fn invalid_format(field: &str, error: IdentifierError) -> ApiError {
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_format",
         Message::new(
-            "自己宣言IDの形式が正しくありません(入力誤りの可能性があります)",
+            "自己宣言IDの形式が正しくありません（入力誤りの可能性があります）",
             "The declaration ID is malformed (probably a typo).",
         ),
     )
@@ -119,7 +119,7 @@ fn check_corporate_number(field: &str, value: Option<&str>) -> Result<Option<Str
                 Violation::new(
                     field,
                     e.code(),
-                    "法人番号は13桁の数字です(チェックディジット付き)",
+                    "法人番号は13桁の数字です（チェックディジット付き）",
                     e.to_string(),
                 )
             }),
@@ -335,7 +335,7 @@ pub async fn verify_batch(
             } else {
                 "too_many_items"
             },
-            "1〜1000件を指定してください",
+            "1～1000件を指定してください",
             "give 1 to 1,000 items",
         )));
     }

@@ -105,12 +105,14 @@ impl Bucket {
 pub fn too_many_requests(what: &'static str, wait: Duration, limit: u32) -> ApiError {
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let seconds = seconds.max(1);
+    // Which limit was reached is for the log, not for the message a person reads.
+    tracing::debug!(limit = what, seconds, "rate limited");
     ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "rate_limited",
         Message::new(
-            format!("リクエストが多すぎます({what})。{seconds}秒後に再度お試しください"),
-            format!("Too many requests ({what}); retry in {seconds} seconds."),
+            format!("リクエストが多すぎます。{seconds}秒後に再度お試しください"),
+            format!("Too many requests; please try again in {seconds} seconds."),
         ),
     )
     .with_header(RETRY_AFTER, seconds.to_string())

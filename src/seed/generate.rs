@@ -95,7 +95,7 @@ pub(super) const REVOCATIONS: [((&str, &str), u32); 4] = [
         ),
         35,
     ),
-    (("declarer_request", "宣言事業者からの申し出による"), 30),
+    (("declarer_request", "自己宣言事業者からのお申出による"), 30),
     (("false_declaration", "申込み内容に虚偽があったため"), 25),
     (("other", "連絡が取れないため"), 10),
 ];

@@ -34,7 +34,8 @@ both_backends! {
         let notice = &created["completion_notice"];
         assert_eq!(notice["subject"], "【SECURITY ACTION】一つ星：自己宣言完了のお知らせ");
         let body = notice["body"].as_str().unwrap();
-        assert!(body.contains("株式会社サンプル 様"), "{body}");
+        assert!(body.starts_with("株式会社サンプル\n"), "the company is named alone: {body}");
+        assert!(!body.contains("株式会社サンプル 様"), "{body}");
         assert!(body.contains(user_number) && body.contains(declaration_id));
         let code = notice["verification_code"].as_str().unwrap();
         assert!(code.starts_with(&format!("{declaration_id}-")));
@@ -51,6 +52,30 @@ both_backends! {
         let audit = app.audit_of("declaration", declaration_id).await;
         assert_eq!(audit[0].0, "declaration.applied");
         assert!(!audit[0].2.as_deref().unwrap_or_default().contains(PASSWORD));
+    }
+
+    async fn the_completion_email_links_a_person_to_the_declarer_site_never_to_the_api(app) {
+        let application = one_star_application();
+        let created = json_with_status(app.post_json("/v1/declarations", &application).await, 201).await;
+        let email = application["contact"]["email"].as_str().unwrap();
+        let emails = app.emails_to(email).await;
+        let body = &emails[0].2;
+        let links: Vec<&str> = body.split_whitespace().filter(|w| w.contains("://")).collect();
+        assert!(!links.is_empty(), "{body}");
+        for link in &links {
+            assert!(link.starts_with(TEST_FRONTEND_BASE_URL), "{link} in\n{body}");
+            assert!(!link.contains("/v1/") && !link.starts_with(&app.address), "{link}");
+        }
+        let notice_page = format!(
+            "{TEST_FRONTEND_BASE_URL}/declarations/{}/completion-notice",
+            created["declaration_id"].as_str().unwrap()
+        );
+        assert!(links.contains(&notice_page.as_str()), "{body}");
+        for needle in ["/v1/", "API", "トークン", "token"] {
+            assert!(!body.contains(needle), "{needle} in\n{body}");
+        }
+        assert!(body.contains(TEST_SECRETARIAT_NAME) && body.contains(TEST_INQUIRY_EMAIL), "{body}");
+        assert!(body.contains("10営業日程度"), "the configured review time: {body}");
     }
 
     async fn a_two_star_application_stores_the_diagnosis_and_the_disclosure(app) {

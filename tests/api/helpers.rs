@@ -54,7 +54,8 @@ pub fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
-fn in_ci() -> bool {
+/// Whether the tests run in CI, where nothing may be skipped.
+pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
@@ -150,8 +151,21 @@ pub fn test_config(database: DatabaseUrl, dir: &std::path::Path) -> Config {
         unknown_ids_per_minute: 10_000,
         request_timeout: std::time::Duration::from_secs(10),
         verification_flush: std::time::Duration::from_secs(1),
+        secretariat_name: TEST_SECRETARIAT_NAME.to_owned(),
+        secretariat_name_en: "SECURITY ACTION Secretariat".to_owned(),
+        inquiry_email: TEST_INQUIRY_EMAIL.to_owned(),
+        frontend_base_url: url::Url::parse(TEST_FRONTEND_BASE_URL).expect("URL"),
+        review_business_days: Some(10),
     }
 }
+
+/// The secretariat's name in every test configuration.
+pub const TEST_SECRETARIAT_NAME: &str =
+    "独立行政法人情報処理推進機構（IPA）／セキュリティセンター／SECURITY ACTION事務局";
+/// The inquiry address in every test configuration.
+pub const TEST_INQUIRY_EMAIL: &str = "inquiry@security-action.example.jp";
+/// The declarer's site in every test configuration (nothing listens there).
+pub const TEST_FRONTEND_BASE_URL: &str = "https://declarer.example.jp";
 
 /// The running application and a client for it.
 pub struct TestApp {

@@ -40,7 +40,8 @@ both_backends! {
         ]);
         let mut readme = String::new();
         archive.by_name("security-action-two-star/README-ja.txt").unwrap().read_to_string(&mut readme).unwrap();
-        assert!(readme.contains("二つ星を宣言しました") && readme.contains("認定を受けました") && readme.contains("2018-07-03"));
+        assert!(readme.contains("二つ星を宣言しました") && readme.contains("認定を受けました") && readme.contains("平成30年7月3日 一部改正"));
+        assert!(readme.contains(TEST_INQUIRY_EMAIL), "the guidelines say where to ask");
         assert!(readme.contains(&applicant.declaration_id));
         let mut png = Vec::new();
         archive.by_name("security-action-two-star/mark.png").unwrap().read_to_end(&mut png).unwrap();

@@ -16,6 +16,7 @@ mod lifecycle;
 mod logo;
 mod mail;
 mod metrics;
+mod notice_print;
 mod openapi;
 mod pool;
 mod public;

@@ -14,6 +14,37 @@ both_backends! {
         let current: Vec<bool> = body["versions"].as_array().unwrap().iter().map(|v| v["is_current"].as_bool().unwrap()).collect();
         assert_eq!(current, [false, false, false, true]);
         assert_eq!(body["versions"][0]["note"], "制定");
+        assert_eq!(body["versions"][0]["label"], "平成29年4月28日 制定");
+        assert_eq!(body["versions"][3]["note"], "一部改正（現行）");
+        assert_eq!(body["versions"][3]["label"], "平成30年7月3日 一部改正（現行）");
+        let english = json_with_status(app.get_with_language("/v1/terms", "en").await, 200).await;
+        assert_eq!(english["versions"][0]["note"], "Established");
+        assert_eq!(english["versions"][1]["note"], "Partially amended");
+    }
+
+    async fn the_five_principles_are_served_in_japanese_and_english(app) {
+        let response = app.get("/v1/five-principles").await;
+        assert_eq!(response.headers()["content-language"], "ja");
+        let body = json_with_status(response, 200).await;
+        assert_eq!(body["title"], "情報セキュリティ5か条");
+        assert!(body["version"].as_str().is_some_and(|v| !v.is_empty()));
+        let titles: Vec<&str> = body["principles"].as_array().unwrap().iter().map(|p| p["title"].as_str().unwrap()).collect();
+        assert_eq!(titles, [
+            "OSやソフトウェアは常に最新の状態にしよう！",
+            "ウイルス対策ソフトを導入しよう！",
+            "パスワードを強化しよう！",
+            "共有設定を見直そう！",
+            "脅威や攻撃の手口を知ろう！",
+        ]);
+        for (i, p) in body["principles"].as_array().unwrap().iter().enumerate() {
+            assert_eq!(p["principle"], i + 1);
+            assert!(!p["explanation"].as_str().unwrap().is_empty());
+        }
+        let response = app.get_with_language("/v1/five-principles", "en").await;
+        assert_eq!(response.headers()["content-language"], "en");
+        let english = json_with_status(response, 200).await;
+        assert_eq!(english["principles"][2]["title"], "Use strong passwords");
+        assert_eq!(english["version"], body["version"]);
     }
 
     async fn the_questionnaire_has_25_items_in_three_parts_in_japanese(app) {
@@ -28,8 +59,17 @@ both_backends! {
             assert_eq!(item["question"], i + 1);
             assert!(!item["advice"].as_str().unwrap().is_empty());
         }
-        assert_eq!(items[0]["text"], "パソコンやスマホなど情報機器のOSやソフトウェアは常に最新の状態にしていますか?");
-        assert_eq!(items[24]["text"], "情報セキュリティ対策(上記1〜24など)をルール化し、従業員に明示していますか?");
+        assert_eq!(items[0]["text"], "パソコンやスマホなど情報機器のOSやソフトウェアは常に最新の状態にしていますか？");
+        assert_eq!(items[24]["text"], "情報セキュリティ対策（上記1～24など）をルール化し、従業員に明示していますか？");
+        assert!(items[1]["text"].as_str().unwrap().contains("ウイルス定義ファイル※1"));
+        assert!(items[3]["text"].as_str().unwrap().contains("重要情報※2"));
+        assert_eq!(items[1]["notes"], json!([1]));
+        assert_eq!(items[3]["notes"], json!([2]));
+        assert_eq!(body["notes"][0]["mark"], "※1");
+        assert!(body["notes"][0]["text"].as_str().unwrap().contains("パターンファイル"));
+        assert!(body["notes"][1]["text"].as_str().unwrap().contains("営業秘密など事業に必要で組織にとって価値のある情報"));
+        assert!(body["score_bands_source"].as_str().unwrap().contains("パンフレット"));
+        assert_eq!(body["score_bands"][1]["description"].as_str().unwrap().split('：').next(), Some("70～99点"));
         let parts: Vec<(u64, u64, u64, i64)> = body["parts"].as_array().unwrap().iter()
             .map(|p| (p["part"].as_u64().unwrap(), p["first_question"].as_u64().unwrap(), p["last_question"].as_u64().unwrap(), p["max_score"].as_i64().unwrap()))
             .collect();
@@ -58,6 +98,7 @@ both_backends! {
         let body = json_with_status(response, 200).await;
         assert_eq!(body["language"], "en");
         assert_eq!(body["parts"][0]["title"], "Basic measures");
+        assert_eq!(body["parts"][1]["title"], "Measures taken by employees");
         assert_eq!(body["answer_choices"][3]["label"], "Don't know");
         let text = body["items"][0]["text"].as_str().unwrap();
         assert!(text.is_ascii() && text.ends_with('?'), "{text}");

@@ -42,7 +42,7 @@ pub fn star_filter(value: Option<&str>) -> Result<Vec<&'static str>, ApiError> {
                 ApiError::invalid_field(Violation::new(
                     "star",
                     "unknown_value",
-                    "one_star または two_star を指定してください",
+                    "取組み目標には一つ星か二つ星を指定してください",
                     "must be one_star or two_star",
                 ))
             }),
@@ -61,12 +61,31 @@ pub fn status_filter(
             .map(|s| vec![s.code()])
             .ok_or_else(|| {
                 let codes: Vec<&str> = allowed.iter().map(|s| s.code()).collect();
+                let labels: Vec<&str> = allowed.iter().map(|s| s.label().ja).collect();
                 ApiError::invalid_field(Violation::new(
                     "status",
                     "unknown_value",
-                    format!("{} のいずれかを指定してください", codes.join(", ")),
+                    format!("状態には{}のいずれかを指定してください", labels.join("、")),
                     format!("must be one of {}", codes.join(", ")),
                 ))
             }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::language::Language;
+
+    #[test]
+    fn an_unknown_status_is_answered_with_the_statuses_japanese_names() {
+        let error = status_filter(Some("sometimes"), &Status::ALL).unwrap_err();
+        let ja = error.errors()[0].message(Language::Ja);
+        assert_eq!(
+            ja,
+            "状態には自己宣言完了、申込み受理、取下げ、取消しのいずれかを指定してください"
+        );
+        assert!(!ja.contains("declared"));
+        assert!(status_filter(Some("revoked"), &Status::ALL).is_ok());
     }
 }

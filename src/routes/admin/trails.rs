@@ -210,7 +210,7 @@ pub async fn list_outbox(
             return Err(ApiError::invalid_field(Violation::new(
                 "status",
                 "unknown_value",
-                "pending, sent, failed のいずれかを指定してください",
+                "送信状態には送信待ち、送信済み、送信失敗のいずれかを指定してください",
                 "must be pending, sent or failed",
             )));
         }

@@ -187,10 +187,9 @@ pub async fn request_password_reset(
             )?;
             let email = templates::password_reset(
                 &mail::recipient(&declarer),
-                &format!(
-                    "{}/password-reset#token={token}",
-                    state_for_write.base_url()
-                ),
+                // A page of the declarer's site: the token travels in the fragment, which
+                // browsers do not send to servers, and the page posts it to the API.
+                &crate::texts::current().page(&format!("/password-reset#token={token}")),
                 db::utc(expires_at),
             );
             mail::enqueue(conn, &email, None, now)?;
@@ -228,7 +227,7 @@ fn invalid_reset_token() -> ApiError {
         StatusCode::GONE,
         "invalid_reset_token",
         Message::new(
-            "このパスワード再設定用リンクは無効か、使用済みか、有効期限が切れています。もう一度お申し込みください",
+            "このパスワード再設定用リンクは無効か、使用済みか、有効期限が切れています。もう一度パスワードの再設定をお申出ください",
             "This reset link is invalid, used or expired; ask for a new one.",
         ),
     )

@@ -11,20 +11,22 @@ use crate::db::{self, idempotency};
 use crate::declarations::Context;
 use crate::declarations::application::{self, Applied, NewApplication};
 use crate::domain::declaration::{Purpose, Star, Status};
+use crate::domain::language::Language;
 use crate::domain::password::check_password;
 use crate::domain::terms;
 use crate::domain::validation::Violation;
-use crate::error::ApiError;
+use crate::error::{ApiError, Message};
 use crate::extract::DigestedJson;
 use crate::routes::common;
 use crate::routes::reference::score::AnswersInput;
 use crate::state::AppState;
+use crate::texts::messages;
 
-/// The pledge (誓約).
+/// The declaration to work on the five principles (情報セキュリティ5か条に取り組むことの宣言).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PledgeInput {
-    /// Must be true: the declarer pledges to work on the five principles (情報セキュリティ5か条).
+    /// Must be true: the declarer declares that it works on the five principles (情報セキュリティ5か条).
     #[schema(value_type = crate::routes::schema::MustBeTrue, inline)]
     pub five_principles: bool,
 }
@@ -122,6 +124,16 @@ impl From<Applied> for ApplicationCreated {
     }
 }
 
+/// A broken rule whose wording is one of the shared messages.
+fn violation(field: &str, code: &'static str, message: Message) -> Violation {
+    Violation::new(
+        field,
+        code,
+        message.get(Language::Ja).to_owned(),
+        message.get(Language::En).to_owned(),
+    )
+}
+
 impl ApplicationInput {
     fn validate(&self) -> Result<NewApplication, Vec<Violation>> {
         let mut violations = Vec::new();
@@ -136,11 +148,10 @@ impl ApplicationInput {
             .map_err(|v| violations.extend(v))
             .ok();
         if !self.pledge.five_principles {
-            violations.push(Violation::new(
+            violations.push(violation(
                 "pledge.five_principles",
                 "must_be_true",
-                "情報セキュリティ5か条に取り組むことを誓約してください",
-                "the pledge to work on the five principles is required",
+                messages::five_principles_required(),
             ));
         }
         if self.purposes.is_empty() {
@@ -162,17 +173,10 @@ impl ApplicationInput {
             }
         }
         if !terms::is_current(&self.agreed_terms_version) {
-            violations.push(Violation::new(
+            violations.push(violation(
                 "agreed_terms_version",
                 "not_current_terms",
-                format!(
-                    "現行のロゴマーク使用規約({})に同意してください",
-                    terms::current().version
-                ),
-                format!(
-                    "must agree to the current logo terms, version {}",
-                    terms::current().version
-                ),
+                messages::current_terms_required(),
             ));
         }
         violations.extend(check_password("password", &self.password, None).err());
@@ -199,11 +203,10 @@ impl ApplicationInput {
             Star::TwoStar => {
                 let sheet = match &self.diagnosis {
                     None => {
-                        violations.push(Violation::new(
+                        violations.push(violation(
                             "diagnosis",
                             "required",
-                            "二つ星には自社診断(25問)の回答が必要です",
-                            "a two-star application needs the 25 diagnosis answers",
+                            messages::diagnosis_required(),
                         ));
                         None
                     }

@@ -54,7 +54,7 @@ pub struct OrganizationInput {
     #[serde(default, deserialize_with = "crate::extract::optional_whole_number")]
     #[schema(minimum = 0, maximum = 1_000_000_000_000_000_i64)]
     pub capital_yen: Option<i64>,
-    /// The organisation's web site: an http(s) URL (optional).
+    /// The organisation's website: an http(s) URL (optional).
     #[serde(default)]
     #[schema(value_type = Option<schema::OptionalWebUrl>, inline)]
     pub website: Option<String>,

@@ -1,7 +1,8 @@
-//! Public reference data: the logo terms, the questionnaire and its scoring, the disclosure
-//! methods.
+//! Public reference data: the logo terms, the five principles, the questionnaire and its
+//! scoring, the disclosure methods.
 
 pub mod disclosure_methods;
+pub mod five_principles;
 pub mod questionnaire;
 pub mod score;
 pub mod terms;

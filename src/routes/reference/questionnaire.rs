@@ -6,7 +6,8 @@ use utoipa::ToSchema;
 
 use crate::domain::language::Language;
 use crate::domain::questionnaire::{
-    Answer, Band, ITEMS, MAX_SCORE, MIN_SCORE, PARTS, QUESTIONNAIRE_VERSION,
+    Answer, Band, ITEMS, MAX_SCORE, MIN_SCORE, NOTES, PARTS, QUESTIONNAIRE_VERSION,
+    SCORE_BANDS_SOURCE,
 };
 use crate::extract::AcceptLanguage;
 
@@ -26,6 +27,21 @@ pub struct QuestionnaireView {
     pub answer_choices: Vec<AnswerChoice>,
     /// How a total reads.
     pub score_bands: Vec<BandView>,
+    /// Where the score bands come from.
+    pub score_bands_source: &'static str,
+    /// The footnotes (※1, ※2) that items refer to; show them wherever the items are shown.
+    pub notes: Vec<NoteView>,
+}
+
+/// A footnote of the questionnaire.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"note": 1, "mark": "※1", "term": "ウイルス定義ファイル", "text": "ウイルス定義ファイルは、パターンファイルとも呼ばれます。"}))]
+pub struct NoteView {
+    pub note: u8,
+    /// How the texts point to it: ※1, ※2.
+    pub mark: String,
+    pub term: &'static str,
+    pub text: &'static str,
 }
 
 /// One of the three parts.
@@ -44,13 +60,15 @@ pub struct PartView {
 #[schema(example = json!({
     "question": 1, "part": 1,
     "text": "パソコンやスマホなど情報機器のOSやソフトウェアは常に最新の状態にしていますか?",
-    "advice": "…"
+    "advice": "…", "notes": []
 }))]
 pub struct ItemView {
     pub question: u8,
     pub part: u8,
     pub text: &'static str,
     pub advice: &'static str,
+    /// The footnotes (`notes[].note`) this item relies on.
+    pub notes: Vec<u8>,
 }
 
 /// An answer code, its label and its points.
@@ -96,6 +114,7 @@ impl QuestionnaireView {
                     part: i.part,
                     text: i.text.get(language),
                     advice: i.advice.get(language),
+                    notes: i.notes.to_vec(),
                 })
                 .collect(),
             answer_choices: Answer::ALL
@@ -113,6 +132,16 @@ impl QuestionnaireView {
                     min_score: b.range().0,
                     max_score: b.range().1,
                     description: b.description().get(language),
+                })
+                .collect(),
+            score_bands_source: SCORE_BANDS_SOURCE.get(language),
+            notes: NOTES
+                .iter()
+                .map(|n| NoteView {
+                    note: n.number,
+                    mark: format!("※{}", n.number),
+                    term: n.term.get(language),
+                    text: n.text.get(language),
                 })
                 .collect(),
         }

@@ -64,7 +64,7 @@ impl AnswersInput {
                         Some(q) => Violation::new(
                             e.field,
                             e.code.code(),
-                            format!("{ja}(設問{q})"),
+                            format!("{ja}（設問{q}）"),
                             format!("{en} (question {q})"),
                         ),
                         None => Violation::new(e.field, e.code.code(), ja, en),
@@ -82,7 +82,7 @@ impl AnswersInput {
     "band_description": "…",
     "parts": [{"part": 1, "title": "基本的対策", "score": 18, "max_score": 20}],
     "items_needing_action": [{"question": 2, "answer": "unknown", "advice": "…"}],
-    "unknown_items": [2], "questionnaire_version": "2026-11"
+    "unknown_items": [2], "questionnaire_version": "2026-12"
 }))]
 pub struct ScoredDiagnosis {
     /// −25 to 100.

@@ -12,8 +12,8 @@ use crate::extract::AcceptLanguage;
 #[schema(example = json!({
     "current_version": "2018-07-03",
     "versions": [
-        {"version": "2017-04-28", "effective_on": "2017-04-28", "is_current": false, "note": "制定"},
-        {"version": "2018-07-03", "effective_on": "2018-07-03", "is_current": true, "note": "改定(現行)"}
+        {"version": "2017-04-28", "effective_on": "2017-04-28", "is_current": false, "note": "制定", "label": "平成29年4月28日 制定"},
+        {"version": "2018-07-03", "effective_on": "2018-07-03", "is_current": true, "note": "一部改正（現行）", "label": "平成30年7月3日 一部改正（現行）"}
     ]
 }))]
 pub struct TermsList {
@@ -31,8 +31,11 @@ pub struct TermsVersionView {
     pub effective_on: Option<chrono::NaiveDate>,
     /// Whether applications agree to this version now.
     pub is_current: bool,
-    /// Enacted or revised, in the language asked for.
+    /// Established (制定) or partially amended (一部改正), in the language asked for.
     pub note: &'static str,
+    /// The version as a person reads it, dated in the Japanese era in Japanese:
+    /// 「平成30年7月3日 一部改正（現行）」.
+    pub label: String,
 }
 
 /// The logo terms' versions, the current one marked.
@@ -53,6 +56,7 @@ pub async fn list_terms(AcceptLanguage(language): AcceptLanguage) -> HttpRespons
                 effective_on: t.effective_date(),
                 is_current: t.version == current,
                 note: t.note.get(language),
+                label: t.label(language),
             })
             .collect(),
     };
