@@ -94,6 +94,7 @@ impl Application {
             clients: Arc::new(ClientDirectory::default()),
             metrics: Metrics::new().context("cannot register the metrics")?,
             changes: ChangeWatch::default(),
+            sessions: Arc::default(),
         };
         state
             .changes

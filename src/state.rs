@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::auth::clients::ClientDirectory;
 use crate::auth::hashing::PasswordHashing;
+use crate::auth::session_ends::SessionEnds;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::Db;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The change log's committed head, for requests that wait on changes.
     pub changes: ChangeWatch,
+    /// Login sessions known to have ended.
+    pub sessions: Arc<SessionEnds>,
 }
 
 impl AppState {

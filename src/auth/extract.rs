@@ -5,6 +5,7 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, web};
 use chrono::Utc;
+use futures_util::future::LocalBoxFuture;
 
 use super::tokens::{Role, TokenError, UserClaims};
 use crate::domain::identifiers::UserNumber;
@@ -53,10 +54,37 @@ pub fn forbidden() -> ApiError {
     )
 }
 
-fn authenticate(req: &HttpRequest) -> Result<User, ApiError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
+/// The caller of a request: a valid access token whose session has not ended. The token is
+/// checked at once; whether its session ended needs the database now and then (see
+/// [`SessionEnds`](super::session_ends::SessionEnds)).
+fn authenticate(req: &HttpRequest) -> LocalBoxFuture<'static, Result<User, actix_web::Error>> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let checked = state
+        .as_ref()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))
+        .and_then(|state| check_token(req, state));
+    Box::pin(async move {
+        let user = checked?;
+        let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("state missing")))?;
+        if state
+            .sessions
+            .ended(&state.db, &user.session)
+            .await
+            .map_err(ApiError::from)?
+        {
+            return Err(unauthorized(
+                "session_ended",
+                "このログインは終了しています。再度ログインしてください",
+                "This login session has ended (logged out, or the password changed); log in again.",
+            )
+            .into());
+        }
+        Ok(user)
+    })
+}
+
+/// The user a request's token speaks for, if the token is valid.
+fn check_token(req: &HttpRequest, state: &web::Data<AppState>) -> Result<User, ApiError> {
     let token = bearer_token(req).ok_or_else(|| {
         unauthorized(
             "missing_token",
@@ -92,41 +120,41 @@ fn authenticate(req: &HttpRequest) -> Result<User, ApiError> {
 
 impl FromRequest for User {
     type Error = actix_web::Error;
-    type Future = std::future::Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(authenticate(req).map_err(Into::into))
+        authenticate(req)
     }
 }
 
 impl FromRequest for Declarer {
     type Error = actix_web::Error;
-    type Future = std::future::Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(
-            authenticate(req)
-                .and_then(|user| match user.role {
-                    Role::Declarer => Ok(Declarer(user)),
-                    Role::Secretariat => Err(forbidden()),
-                })
-                .map_err(Into::into),
-        )
+        let user = authenticate(req);
+        Box::pin(async move {
+            let user = user.await?;
+            match user.role {
+                Role::Declarer => Ok(Declarer(user)),
+                Role::Secretariat => Err(forbidden().into()),
+            }
+        })
     }
 }
 
 impl FromRequest for Operator {
     type Error = actix_web::Error;
-    type Future = std::future::Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(
-            authenticate(req)
-                .and_then(|user| match user.role {
-                    Role::Secretariat => Ok(Operator(user)),
-                    Role::Declarer => Err(forbidden()),
-                })
-                .map_err(Into::into),
-        )
+        let user = authenticate(req);
+        Box::pin(async move {
+            let user = user.await?;
+            match user.role {
+                Role::Secretariat => Ok(Operator(user)),
+                Role::Declarer => Err(forbidden().into()),
+            }
+        })
     }
 }

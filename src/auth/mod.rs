@@ -5,5 +5,6 @@ pub mod client_address;
 pub mod clients;
 pub mod extract;
 pub mod hashing;
+pub mod session_ends;
 pub mod throttle;
 pub mod tokens;

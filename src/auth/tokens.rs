@@ -100,6 +100,15 @@ fn validation(audience: &str) -> Validation {
     validation
 }
 
+/// `iat` not in the future and before `exp`, and a lifetime (`exp − iat`) no longer than the
+/// service gives its tokens: a token that claims to live longer was not made by this service.
+fn check_times(iat: i64, exp: i64, now: DateTime<Utc>) -> Result<(), TokenError> {
+    if iat > now.timestamp() + LEEWAY_SECONDS || iat > exp || exp - iat > ACCESS_TOKEN_SECONDS {
+        return Err(TokenError::Invalid);
+    }
+    Ok(())
+}
+
 impl TokenKeys {
     pub fn new(secret: &Secret) -> Self {
         let bytes = secret.expose().as_bytes();
@@ -133,8 +142,8 @@ impl TokenKeys {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
     }
 
-    /// Checks a user token: signature with the pinned algorithm, `iss`, `aud`, `exp`, `sub`, and
-    /// an `iat` that is not in the future.
+    /// Checks a user token: signature with the pinned algorithm, `iss`, `aud`, `exp`, `sub`, an
+    /// `iat` that is not in the future, and a lifetime no longer than the service issues.
     pub fn verify_user_token(
         &self,
         token: &str,
@@ -146,9 +155,7 @@ impl TokenKeys {
                 _ => TokenError::Invalid,
             })?;
         let claims = data.claims;
-        if claims.iat > now.timestamp() + LEEWAY_SECONDS || claims.iat > claims.exp {
-            return Err(TokenError::Invalid);
-        }
+        check_times(claims.iat, claims.exp, now)?;
         Ok(claims)
     }
 
@@ -168,9 +175,7 @@ impl TokenKeys {
             _ => TokenError::Invalid,
         })?;
         let claims = data.claims;
-        if claims.iat > now.timestamp() + LEEWAY_SECONDS || claims.iat > claims.exp {
-            return Err(TokenError::Invalid);
-        }
+        check_times(claims.iat, claims.exp, now)?;
         Ok(claims)
     }
 

@@ -67,6 +67,17 @@ pub fn revoke_family(
     .execute(conn)
 }
 
+/// Whether a login session has been ended (logout, a password change or reset, a reused
+/// refresh token): any of its tokens revoked.
+pub fn session_ended(conn: &mut DbConnection, family_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(super::text(family_id)))
+            .filter(refresh_tokens::revoked_at.is_not_null()),
+    ))
+    .get_result(conn)
+}
+
 /// Revokes every session of an account but `keep` (the caller's own, if any).
 pub fn revoke_account(
     conn: &mut DbConnection,

@@ -79,15 +79,27 @@ both_backends! {
         assert_problem(app.post_json("/v1/auth/refresh", &json!({"refresh_token": first})).await, 401, "invalid_refresh_token").await;
         assert_problem(app.post_json("/v1/auth/refresh", &json!({"refresh_token": second})).await, 401, "invalid_refresh_token").await;
         assert_problem(app.post_json("/v1/auth/refresh", &json!({"refresh_token": "made-up"})).await, 401, "invalid_refresh_token").await;
+        // Every access token of the session dies with it, the first and the renewed one.
+        for access in [applicant.access_token.as_str(), renewed["access_token"].as_str().unwrap()] {
+            assert_problem(app.get_as("/v1/me", access).await, 401, "session_ended").await;
+        }
         let audit = app.audit_of("account", &applicant.user_number).await;
         assert!(audit.iter().any(|(action, _, _)| action == "auth.refresh_token_reused"));
     }
 
     async fn logging_out_ends_the_session(app) {
         let applicant = app.applicant().await;
+        let other = app.login(&applicant.user_number, PASSWORD).await;
+        assert_eq!(app.get_as("/v1/me", &applicant.access_token).await.status(), 200);
         let response = app.send(reqwest::Method::POST, "/v1/auth/logout", Some(&applicant.access_token), None).await;
         assert_eq!(response.status(), 204);
+        // Every credential the session held: its refresh token, and its access token at once.
         assert_problem(app.post_json("/v1/auth/refresh", &json!({"refresh_token": applicant.refresh_token})).await, 401, "invalid_refresh_token").await;
+        assert_problem(app.get_as("/v1/me", &applicant.access_token).await, 401, "session_ended").await;
+        let path = format!("/v1/declarations/{}", applicant.declaration_id);
+        assert_problem(app.get_as(&path, &applicant.access_token).await, 401, "session_ended").await;
+        // Another session of the same account goes on.
+        assert_eq!(app.get_as("/v1/me", other["access_token"].as_str().unwrap()).await.status(), 200);
     }
 
     async fn changing_the_password_ends_the_other_sessions(app) {
@@ -101,6 +113,8 @@ both_backends! {
         let changed = app.post_as("/v1/auth/password", &applicant.access_token, &json!({"current_password": PASSWORD, "new_password": "another long passphrase"})).await;
         assert_eq!(changed.status(), 204);
         assert_problem(app.post_json("/v1/auth/refresh", &json!({"refresh_token": other["refresh_token"]})).await, 401, "invalid_refresh_token").await;
+        assert_problem(app.get_as("/v1/me", other["access_token"].as_str().unwrap()).await, 401, "session_ended").await;
+        assert_eq!(app.get_as("/v1/me", &applicant.access_token).await.status(), 200, "the caller's own access goes on");
         assert_eq!(app.post_json("/v1/auth/refresh", &json!({"refresh_token": applicant.refresh_token})).await.status(), 200, "the caller's own session goes on");
         let old = app.post_json("/v1/auth/login", &json!({"user_number": applicant.user_number, "password": PASSWORD})).await;
         assert_eq!(old.status(), 401);
@@ -153,8 +167,10 @@ both_backends! {
         let token = body.split("#token=").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
         let reset = app.post_json("/v1/auth/password-resets", &json!({"token": token, "new_password": "a brand new passphrase"})).await;
         assert_eq!(reset.status(), 204);
-        app.login(&applicant.user_number, "a brand new passphrase").await;
+        let fresh = app.login(&applicant.user_number, "a brand new passphrase").await;
         assert_problem(app.post_json("/v1/auth/refresh", &json!({"refresh_token": applicant.refresh_token})).await, 401, "invalid_refresh_token").await;
+        assert_problem(app.get_as("/v1/me", &applicant.access_token).await, 401, "session_ended").await;
+        assert_eq!(app.get_as("/v1/me", fresh["access_token"].as_str().unwrap()).await.status(), 200);
         let again = app.post_json("/v1/auth/password-resets", &json!({"token": token, "new_password": "yet another passphrase"})).await;
         assert_problem(again, 410, "invalid_reset_token").await;
         let made_up = app.post_json("/v1/auth/password-resets", &json!({"token": "made-up", "new_password": "yet another passphrase"})).await;
@@ -231,6 +247,10 @@ both_backends! {
         let mut c = claims(&applicant.user_number);
         c["iss"] = json!("someone-else");
         bad.push(("another issuer", sign(&c, Algorithm::HS256, SECRET)));
+        // A lifetime longer than the 15 minutes the service gives its tokens.
+        let mut c = claims(&applicant.user_number);
+        c["exp"] = json!(c["iat"].as_i64().unwrap() + 15 * 60 + 1);
+        bad.push(("a lifetime of 15 minutes and a second", sign(&c, Algorithm::HS256, SECRET)));
         let mut tampered = applicant.access_token.clone();
         let payload_start = tampered.find('.').unwrap() + 1;
         tampered.replace_range(payload_start..payload_start + 2, "ey");
@@ -250,8 +270,61 @@ both_backends! {
         c["exp"] = json!(Utc::now().timestamp() - 1000);
         let expired = app.get_as("/v1/me", &sign(&c, Algorithm::HS256, SECRET)).await;
         assert_problem(expired, 401, "expired_token").await;
-        // The genuine token still works.
+        // The genuine token still works, and so does a signed one of exactly 15 minutes.
         assert_eq!(app.get_as("/v1/me", &applicant.access_token).await.status(), 200);
+        let mut c = claims(&applicant.user_number);
+        c["exp"] = json!(c["iat"].as_i64().unwrap() + 15 * 60);
+        assert_eq!(app.get_as("/v1/me", &sign(&c, Algorithm::HS256, SECRET)).await.status(), 200);
+    }
+}
+
+/// Two instances on one database: a logout on one ends the session's access on the other
+/// within a second (each believes a live session for half a second at most).
+#[tokio::test]
+async fn a_logout_on_one_instance_ends_access_on_another_within_a_second() {
+    let Some(first) = TestApp::spawn(Backend::Postgres).await else {
+        return;
+    };
+    let database = first.state.config.database.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let config = test_config(database, dir.path());
+    let second = security_action::startup::Application::build(config)
+        .await
+        .unwrap();
+    let second_url = format!("http://{}", second.address());
+    tokio::spawn(second.run_until_stopped());
+    let applicant = first.applicant().await;
+    let me = |base: &str| {
+        first
+            .client
+            .get(format!("{base}/v1/me"))
+            .bearer_auth(&applicant.access_token)
+            .send()
+    };
+    // The second instance has seen the session live (and remembers it so).
+    assert_eq!(me(&second_url).await.unwrap().status(), 200);
+    let out = first
+        .send(
+            reqwest::Method::POST,
+            "/v1/auth/logout",
+            Some(&applicant.access_token),
+            None,
+        )
+        .await;
+    assert_eq!(out.status(), 204);
+    assert_problem(me(&first.address).await.unwrap(), 401, "session_ended").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        let status = me(&second_url).await.unwrap().status();
+        if status == 401 {
+            break;
+        }
+        assert_eq!(status, 200);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still accepted a second after the logout"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
 

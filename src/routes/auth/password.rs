@@ -125,6 +125,7 @@ pub async fn change_password(
             Ok::<_, DbError>(())
         })
         .await?;
+    state.sessions.forget_live();
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -303,6 +304,7 @@ pub async fn reset_password(
             Ok::<_, ApiError>(())
         })
         .await?;
+    state.sessions.forget_live();
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -68,6 +68,7 @@ pub async fn refresh(
                 audit::record(conn, &actor, "auth.refresh_token_reused", "account", Some(&account.user_number), None, None, now)
                     ?;
                 tracing::warn!(user_number = %account.user_number, "a rotated refresh token was presented again; session revoked");
+                state_for_write.sessions.end(&token.family_id);
                 return Ok(Err(invalid_refresh()));
             }
             if token.revoked_at.is_some() || token.expires_at <= now || account.disabled_at.is_some() {
@@ -83,8 +84,8 @@ pub async fn refresh(
         .json(outcome?))
 }
 
-/// Logs out: the session's refresh token stops working. The access token expires on its own
-/// within 15 minutes.
+/// Logs out: the session ends, and with it its refresh token and every access token it
+/// issued, at once.
 #[utoipa::path(
     tag = "auth",
     security(("bearer" = [])),
@@ -103,6 +104,7 @@ pub async fn logout(
         user.role.code(),
         Some(user.user_number.to_string()),
     );
+    let session = user.session.clone();
     state
         .db
         .write(move |conn| {
@@ -121,5 +123,6 @@ pub async fn logout(
             Ok::<_, DbError>(())
         })
         .await?;
+    state.sessions.end(&session);
     Ok(HttpResponse::NoContent().finish())
 }
