@@ -15,7 +15,7 @@ use crate::db::{self, audit, change_log, declarations, tokens};
 use crate::declarations::load_owned;
 use crate::domain::declaration::{Star, Status};
 use crate::error::{ApiError, Message};
-use crate::logo;
+use crate::rendering::logo;
 use crate::routes::common;
 use crate::state::AppState;
 

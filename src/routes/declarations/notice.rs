@@ -13,7 +13,7 @@ use crate::declarations::load_owned;
 use crate::domain::declaration::{Star, Status};
 use crate::domain::identifiers::DeclarationId;
 use crate::error::ApiError;
-use crate::notice::{Notice, render_html};
+use crate::rendering::notice::{Notice, render_html};
 use crate::state::AppState;
 
 /// The completion notice as data.

@@ -15,9 +15,9 @@ use crate::domain::declaration::Star;
 use crate::domain::language::Language;
 
 /// The SVG source of the one-star mark.
-const ONE_STAR_SVG: &str = include_str!("../assets/marks/one-star.svg");
+const ONE_STAR_SVG: &str = include_str!("../../assets/marks/one-star.svg");
 /// The SVG source of the two-star mark.
-const TWO_STAR_SVG: &str = include_str!("../assets/marks/two-star.svg");
+const TWO_STAR_SVG: &str = include_str!("../../assets/marks/two-star.svg");
 
 /// Width and height, in pixels, of the PNG rendition.
 pub const PNG_SIZE: u32 = 512;
