@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::Secret;
 use crate::domain::identifiers::DeclarationId;
+use crate::domain::notice_code;
 
 /// The `iss` of every token this service signs.
 pub const ISSUER: &str = "security-action";
@@ -184,29 +185,44 @@ impl TokenKeys {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
     }
 
-    /// The verification code printed on a declaration's completion notice:
-    /// `{declaration_id}-{16 base32 characters of an HMAC-SHA-256}`. It names the declaration
-    /// and cannot be forged without the service's key (80 bits).
+    /// The verification code (確認コード) printed on a declaration's completion notice: the
+    /// declaration ID and 80 bits of an HMAC-SHA-256 under the service's key, in Crockford's
+    /// base32 (see [`notice_code`]). It names the declaration and cannot be forged.
     pub fn notice_code(&self, declaration_id: &DeclarationId) -> String {
-        let tag = self.notice_tag(declaration_id);
-        format!("{}-{}", declaration_id.as_str(), &tag[..16])
+        let mac = self.notice_mac(declaration_id);
+        notice_code::display(declaration_id.as_str(), &notice_code::tag(&mac))
     }
 
-    /// The declaration a verification code speaks for, if the code is genuine.
+    /// The code as notices printed before 2026-12 spelled it; still valid.
+    pub fn legacy_notice_code(&self, declaration_id: &DeclarationId) -> String {
+        let mac = self.notice_mac(declaration_id);
+        format!(
+            "{}-{}",
+            declaration_id.as_str(),
+            notice_code::legacy_tag(&mac)
+        )
+    }
+
+    /// The declaration a verification code speaks for, if the code is genuine: as printed, or
+    /// as a person types it (any case, spaces or hyphens, O for 0 and the like), in today's
+    /// spelling or the one before.
     pub fn check_notice_code(&self, code: &str) -> Option<DeclarationId> {
-        let (id, tag) = code.split_once('-')?;
-        let id = DeclarationId::parse(id).ok()?;
-        let expected = self.notice_tag(&id);
-        let tag = tag.to_ascii_uppercase();
-        (tag.len() == 16 && constant_time_eq(tag.as_bytes(), &expected.as_bytes()[..16]))
-            .then_some(id)
+        let typed = notice_code::read(code)?;
+        let id = DeclarationId::parse(&typed.declaration_id).ok()?;
+        let mac = self.notice_mac(&id);
+        let genuine = constant_time_eq(typed.tag().as_bytes(), notice_code::tag(&mac).as_bytes())
+            | constant_time_eq(
+                typed.legacy_tag().as_bytes(),
+                notice_code::legacy_tag(&mac).as_bytes(),
+            );
+        genuine.then_some(id)
     }
 
-    fn notice_tag(&self, declaration_id: &DeclarationId) -> String {
+    fn notice_mac(&self, declaration_id: &DeclarationId) -> Vec<u8> {
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.notice_key)
             .unwrap_or_else(|_| unreachable_hmac());
         mac.update(declaration_id.as_str().as_bytes());
-        data_encoding::BASE32_NOPAD.encode(&mac.finalize().into_bytes())
+        mac.finalize().into_bytes().to_vec()
     }
 }
 

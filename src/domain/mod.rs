@@ -9,6 +9,7 @@ pub mod five_principles;
 pub mod identifiers;
 pub mod language;
 pub mod name;
+pub mod notice_code;
 pub mod organization;
 pub mod password;
 pub mod questionnaire;

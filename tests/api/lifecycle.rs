@@ -132,8 +132,23 @@ both_backends! {
         let checked = json_with_status(app.get(&format!("/v1/notice-verifications/{code}")).await, 200).await;
         assert_eq!((checked["genuine"].as_bool(), checked["status"].as_str(), checked["valid"].as_bool()), (Some(true), Some("withdrawn"), Some(false)));
 
+        // As people type it: in small letters, with spaces, O for 0, l for 1; and the spelling
+        // of codes printed before (RFC 4648 base32), with 0 for O.
+        assert!(code.chars().skip(13).all(|c| c == '-' || "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(c)), "{code}");
+        let typed = code.to_lowercase().replace('-', " ").replace('0', "o").replace('1', "l");
+        let id = security_action::domain::identifiers::DeclarationId::parse(&applicant.declaration_id).unwrap();
+        let legacy = app.state.tokens.legacy_notice_code(&id).replace('O', "0");
+        for variant in [typed.as_str(), legacy.as_str()] {
+            let path = format!("/v1/notice-verifications/{}", variant.replace(' ', "%20"));
+            let checked = json_with_status(app.get(&path).await, 200).await;
+            assert_eq!((checked["genuine"].as_bool(), checked["declaration_id"].as_str()), (Some(true), Some(applicant.declaration_id.as_str())), "{variant}");
+        }
+        // One wrong character is not genuine.
+        let last = code.chars().last().unwrap();
+        let wrong = format!("{}{}", &code[..code.len() - 1], if last == 'Z' { 'Y' } else { 'Z' });
+
         let forged = format!("{}-AAAAAAAAAAAAAAAA", applicant.declaration_id);
-        for code in [forged.as_str(), "garbage", &"x".repeat(500)] {
+        for code in [forged.as_str(), wrong.as_str(), "garbage", &"x".repeat(500)] {
             let checked = json_with_status(app.get(&format!("/v1/notice-verifications/{code}")).await, 200).await;
             assert_eq!(checked["genuine"], false, "{code}");
             assert_eq!(checked["declaration_id"], json!(null));

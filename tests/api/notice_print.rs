@@ -9,7 +9,7 @@ use std::process::Command;
 
 use chrono::{TimeZone, Utc};
 use security_action::domain::declaration::{Star, Status};
-use security_action::notice::{Notice, render_page};
+use security_action::rendering::notice::{Notice, render_page};
 use security_action::texts::TextSettings;
 
 use crate::helpers::in_ci;

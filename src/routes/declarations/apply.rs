@@ -90,8 +90,8 @@ pub struct CompletionNoticeSummary {
     "user_number": "318204957365", "declaration_id": "407731820954", "star": "one_star",
     "status": "declared", "declared_at": "2026-11-22T03:04:05Z", "accepted_at": null,
     "completion_notice": {"subject": "【SECURITY ACTION】一つ星：自己宣言完了のお知らせ", "body": "…",
-        "verification_code": "407731820954-K3J5Q2M4N8P6R7T1",
-        "verification_url": "https://security-action.example.jp/v1/notice-verifications/407731820954-K3J5Q2M4N8P6R7T1"}
+        "verification_code": "407731820954-K3J5-Q2M4-N8P6-R7T1",
+        "verification_url": "https://security-action.example.jp/v1/notice-verifications/407731820954-K3J5-Q2M4-N8P6-R7T1"}
 }))]
 pub struct ApplicationCreated {
     /// 利用者番号: the login name. Keep it safe.

@@ -146,7 +146,7 @@ pub struct NoticeVerification {
 /// says so). Public; no contact data or user numbers are answered.
 #[utoipa::path(
     tag = "verification",
-    params(("code" = String, Path, description = "The code printed on the notice")),
+    params(("code" = String, Path, description = "The verification code (確認コード) printed on the notice, e.g. `407731820954-K3J5-Q2M4-N8P6-R7T1`. Case, spaces and hyphens do not matter, and O, I and L are read as 0, 1 and 1; codes of the earlier spelling (`407731820954-K3J5Q2M4N8P6R7T1`) stay valid.")),
     responses(
         (status = 200, description = "Genuine or not, and the state now", body = NoticeVerification),
         (status = 429, response = crate::openapi::TooManyRequests),
