@@ -3,3 +3,4 @@
 
 pub mod logo;
 pub mod notice;
+pub mod notice_check;

@@ -48,7 +48,7 @@ pub struct Notice<'a> {
 }
 
 /// Japan Standard Time, UTC+9 (Japan has no daylight saving time).
-const JST: FixedOffset = match FixedOffset::east_opt(9 * 3600) {
+pub(crate) const JST: FixedOffset = match FixedOffset::east_opt(9 * 3600) {
     Some(offset) => offset,
     None => panic!("UTC+9 is a valid offset"),
 };
@@ -281,7 +281,7 @@ pub fn escape_html(s: &str) -> String {
 }
 
 /// A date in Japan Standard Time as `YYYY年M月D日`.
-fn jst_date(at: DateTime<Utc>) -> String {
+pub(crate) fn jst_date(at: DateTime<Utc>) -> String {
     let local = at.with_timezone(&JST);
     format!("{}年{}月{}日", local.year(), local.month(), local.day())
 }

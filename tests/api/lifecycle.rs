@@ -132,6 +132,29 @@ both_backends! {
         let checked = json_with_status(app.get(&format!("/v1/notice-verifications/{code}")).await, 200).await;
         assert_eq!((checked["genuine"].as_bool(), checked["status"].as_str(), checked["valid"].as_bool()), (Some(true), Some("withdrawn"), Some(false)));
 
+        // A phone that scans the QR code asks for a page, and gets one for a person.
+        let page = |language: &'static str, code: String| {
+            let client = app.client.clone();
+            let url = app.url(&format!("/v1/notice-verifications/{code}"));
+            async move {
+                client.get(url).header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8").header("Accept-Language", language).send().await.unwrap()
+            }
+        };
+        let response = page("ja", code.clone()).await;
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        assert!(response.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+        let html = response.text().await.unwrap();
+        // By now the declaration is withdrawn, and the page says so.
+        for fact in ["株式会社サンプル", applicant.declaration_id.as_str(), "一つ星", "取下げ", "現在有効ではありません", "lang=\"ja\""] {
+            assert!(html.contains(fact), "{fact} in {html}");
+        }
+        assert!(!html.contains(&applicant.user_number) && !html.contains(&applicant.email));
+        let html = page("en", code.clone()).await.text().await.unwrap();
+        assert!(html.contains("no longer valid") && html.contains("One Star") && html.contains("lang=\"en\""), "{html}");
+        let html = page("ja", format!("{}-AAAA-AAAA-AAAA-AAAA", applicant.declaration_id)).await.text().await.unwrap();
+        assert!(html.contains("この確認コードは") && !html.contains("株式会社サンプル"), "{html}");
+
         // As people type it: in small letters, with spaces, O for 0, l for 1; and the spelling
         // of codes printed before (RFC 4648 base32), with 0 for O.
         assert!(code.chars().skip(13).all(|c| c == '-' || "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(c)), "{code}");

@@ -12,8 +12,11 @@ use crate::db::{self, DbError, declarations, declarers};
 use crate::declarations::load_owned;
 use crate::domain::declaration::{Star, Status};
 use crate::domain::identifiers::DeclarationId;
+use crate::domain::language::Language;
 use crate::error::ApiError;
+use crate::extract::AcceptLanguage;
 use crate::rendering::notice::{Notice, render_html};
+use crate::rendering::notice_check::{self, Checked};
 use crate::state::AppState;
 
 /// The completion notice as data.
@@ -30,6 +33,19 @@ pub struct CompletionNoticeView {
     pub verification_code: String,
     pub verification_url: String,
     pub issued_at: DateTime<Utc>,
+}
+
+/// Whether a browser asks: `text/html` before (or without) `application/json`.
+fn wants_html(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| {
+            let json = accept.find("application/json");
+            let html = accept.find("text/html");
+            matches!((html, json), (Some(_), None))
+                || matches!((html, json), (Some(h), Some(j)) if h < j)
+        })
 }
 
 fn wants_json(req: &HttpRequest) -> bool {
@@ -148,7 +164,8 @@ pub struct NoticeVerification {
     tag = "verification",
     params(("code" = String, Path, description = "The verification code (確認コード) printed on the notice, e.g. `407731820954-K3J5-Q2M4-N8P6-R7T1`. Case, spaces and hyphens do not matter, and O, I and L are read as 0, 1 and 1; codes of the earlier spelling (`407731820954-K3J5Q2M4N8P6R7T1`) stay valid.")),
     responses(
-        (status = 200, description = "Genuine or not, and the state now", body = NoticeVerification),
+        (status = 200, description = "Genuine or not, and the state now: JSON, or a page for a person (Japanese or English by `Accept-Language`) when the client asks for `text/html`, as a phone that scans the notice's QR code does", body = NoticeVerification,
+         content((NoticeVerification = "application/json"), (String = "text/html"))),
         (status = 429, response = crate::openapi::TooManyRequests),
     )
 )]
@@ -157,6 +174,7 @@ pub struct NoticeVerification {
 pub async fn verify_notice(
     req: HttpRequest,
     state: web::Data<AppState>,
+    AcceptLanguage(language): AcceptLanguage,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     crate::routes::common::limit_address(&req, &state)?;
@@ -175,7 +193,7 @@ pub async fn verify_notice(
         .then(|| state.tokens.check_notice_code(&path))
         .flatten()
     else {
-        return Ok(HttpResponse::Ok().json(not_genuine));
+        return Ok(answer_check(&req, &not_genuine, language));
     };
     let found = state
         .db
@@ -188,10 +206,10 @@ pub async fn verify_notice(
         })
         .await?;
     let Some((declarer, declaration)) = found else {
-        return Ok(HttpResponse::Ok().json(not_genuine));
+        return Ok(answer_check(&req, &not_genuine, language));
     };
     let status = declaration.status;
-    Ok(HttpResponse::Ok().json(NoticeVerification {
+    let checked = NoticeVerification {
         genuine: true,
         declaration_id: Some(declaration.public_id.clone()),
         organization_name: Some(declarer.organization_name),
@@ -201,5 +219,48 @@ pub async fn verify_notice(
         declared_at: Some(db::utc(declaration.declared_at)),
         accepted_at: declaration.accepted_at.map(db::utc),
         star_since: Some(db::utc(declaration.star_since)),
-    }))
+    };
+    Ok(answer_check(&req, &checked, language))
+}
+
+/// The check as JSON, or as a page when a browser asks.
+fn answer_check(req: &HttpRequest, check: &NoticeVerification, language: Language) -> HttpResponse {
+    if !wants_html(req) {
+        return HttpResponse::Ok()
+            .insert_header((header::VARY, "Accept"))
+            .json(check);
+    }
+    let found = match (
+        &check.declaration_id,
+        &check.organization_name,
+        check.star,
+        check.status,
+        check.declared_at,
+    ) {
+        (
+            Some(declaration_id),
+            Some(organization_name),
+            Some(star),
+            Some(status),
+            Some(declared_at),
+        ) if check.genuine => Some(Checked {
+            declaration_id,
+            organization_name,
+            star,
+            status,
+            declared_at,
+            accepted_at: check.accepted_at,
+        }),
+        _ => None,
+    };
+    let html = notice_check::page(found.as_ref(), language, &crate::texts::current());
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::VARY, "Accept, Accept-Language"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+        ))
+        .body(html)
 }
