@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 
 /// The binary with only the settings a test gives it.
-fn binary(database_url: &str, dir: &std::path::Path) -> Command {
+pub(crate) fn binary(database_url: &str, dir: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_security-action"));
     command
         .env_clear()
@@ -114,7 +114,10 @@ impl Drop for Server {
 }
 
 /// A database for one run: a SQLite file in `dir`, or a fresh PostgreSQL database.
-fn database(backend: Backend, dir: &std::path::Path) -> Option<(String, Option<PostgresDatabase>)> {
+pub(crate) fn database(
+    backend: Backend,
+    dir: &std::path::Path,
+) -> Option<(String, Option<PostgresDatabase>)> {
     match backend {
         Backend::Sqlite => Some((
             format!("sqlite://{}", dir.join("durability.db").display()),
