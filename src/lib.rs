@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod rate_limit;
 pub mod routes;
 pub mod secretariat;
+pub mod security_headers;
 pub mod seed;
 pub mod startup;
 pub mod state;

@@ -234,6 +234,7 @@ pub fn build_app(
     .wrap(from_fn(middleware::problem_details))
     .wrap(from_fn(middleware::request_id))
     .wrap(from_fn(crate::metrics::track))
+    .wrap(from_fn(crate::security_headers::security_headers))
 }
 
 /// Errors of actix's own extractors, should a route use one, as problem details.

@@ -235,3 +235,62 @@ async fn a_redirected_log_has_no_colours_and_no_errors_for_malformed_requests() 
         }
     }
 }
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let header = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    for app in apps(|_| {}).await {
+        let applicant = app.applicant().await;
+        let notice = app
+            .get_as(
+                &format!(
+                    "/v1/declarations/{}/completion-notice",
+                    applicant.declaration_id
+                ),
+                &applicant.access_token,
+            )
+            .await;
+        let swagger = app.get("/swagger-ui/").await;
+        let answers = [
+            ("a JSON answer", app.get("/v1/terms").await),
+            ("a problem", app.get("/v1/nothing-here").await),
+            ("an unauthenticated one", app.get("/v1/me").await),
+            ("the notice", notice),
+            ("Swagger UI", swagger),
+            ("the document", app.get("/openapi.json").await),
+        ];
+        for (what, response) in &answers {
+            assert_eq!(
+                header(response, "x-content-type-options"),
+                "nosniff",
+                "{what}"
+            );
+            let policy = header(response, "content-security-policy");
+            assert!(
+                policy.contains("frame-ancestors 'none'"),
+                "{what}: {policy}"
+            );
+            assert!(policy.starts_with("default-src 'none'"), "{what}: {policy}");
+        }
+        let (_, notice) = &answers[3];
+        assert_eq!(header(notice, "content-type"), "text/html; charset=utf-8");
+        assert_eq!(
+            header(notice, "content-security-policy"),
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+        );
+        let (_, swagger) = &answers[4];
+        assert_eq!(swagger.status(), 200);
+        let policy = header(swagger, "content-security-policy");
+        assert!(
+            policy.contains("script-src 'self'") && !policy.contains("unsafe-eval"),
+            "{policy}"
+        );
+        assert!(policy.contains("connect-src 'self'"), "{policy}");
+    }
+}
