@@ -199,6 +199,32 @@ both_backends! {
         assert_problem(unknown_field, 422, "validation_failed").await;
     }
 
+    async fn a_batch_s_item_messages_speak_the_language_of_the_single_verification(app) {
+        let applicant = app.applicant().await;
+        let (id, secret) = app.api_client().await;
+        let token = app.client_token(&id, &secret).await;
+        let body = json!({"items": [
+            {"declaration_id": "40773182095"},
+            {"declaration_id": "400000000002"},
+            {"declaration_id": applicant.declaration_id, "corporate_number": "123"},
+        ]});
+        for language in ["ja", "en"] {
+            let single = |path: String| app.client.get(app.url(&path)).bearer_auth(&token).header("Accept-Language", language).send();
+            let malformed = assert_problem(single("/v1/verifications/40773182095".into()).await.unwrap(), 422, "invalid_format").await;
+            let unknown = assert_problem(single("/v1/verifications/400000000002".into()).await.unwrap(), 404, "not_found").await;
+            let bad_number = assert_problem(single(format!("/v1/verifications/{}?corporate_number=123", applicant.declaration_id)).await.unwrap(), 422, "validation_failed").await;
+
+            let batch = app.client.post(app.url("/v1/verifications/batch")).bearer_auth(&token).header("Accept-Language", language).json(&body).send().await.unwrap();
+            assert_eq!(batch.headers()["content-language"], language);
+            let results = json_with_status(batch, 200).await["results"].clone();
+            assert_eq!(results[0]["error"]["message"], malformed["errors"][0]["message"], "{language}: {results}");
+            assert_eq!(results[1]["error"]["message"], unknown["detail"], "{language}: {results}");
+            assert_eq!(results[2]["error"]["message"], bad_number["errors"][0]["message"], "{language}: {results}");
+        }
+        let japanese = json_with_status(app.post_as("/v1/verifications/batch", &token, &body).await, 200).await;
+        assert_eq!(japanese["results"][1]["error"]["message"], "この自己宣言IDは登録されていません", "Japanese by default");
+    }
+
     async fn a_name_over_the_limit_fails_the_batch_whatever_its_item(app) {
         let (id, secret) = app.api_client().await;
         let token = app.client_token(&id, &secret).await;
