@@ -655,9 +655,35 @@ fn write_private_file(path: &Path, content: &str) -> std::io::Result<()> {
     options.open(path)?.write_all(content.as_bytes())
 }
 
+/// Whether an environment flag such as `CI` is on: set, and neither empty nor `0`, `false`,
+/// `no` or `off` (any case). CI services set `CI=true` or `CI=1`; both count.
+pub fn flag_is_on(value: Option<&str>) -> bool {
+    value.is_some_and(|v| {
+        let v = v.trim().to_ascii_lowercase();
+        !matches!(v.as_str(), "" | "0" | "false" | "no" | "off")
+    })
+}
+
+/// Whether this runs in continuous integration (`CI`, read by [`flag_is_on`]; `.ci/run`
+/// reads it the same way): there, tests that need PostgreSQL fail rather than skip.
+pub fn in_ci() -> bool {
+    flag_is_on(std::env::var("CI").ok().as_deref())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flag_is_on_unless_unset_empty_or_negative() {
+        for on in ["true", "1", "TRUE", "yes", "on"] {
+            assert!(flag_is_on(Some(on)), "{on}");
+        }
+        for off in ["", "0", "false", "False", "no", "off"] {
+            assert!(!flag_is_on(Some(off)), "{off}");
+        }
+        assert!(!flag_is_on(None));
+    }
 
     #[test]
     fn database_urls_choose_the_backend() {

@@ -18,6 +18,7 @@ pub mod rendering;
 pub mod routes;
 pub mod runtime;
 pub mod secretariat;
+pub mod security_headers;
 pub mod seed;
 pub mod startup;
 pub mod state;

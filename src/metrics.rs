@@ -14,8 +14,8 @@ use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 use crate::db::outbox;
@@ -44,6 +44,10 @@ struct Inner {
     outbox: IntGaugeVec,
     hashing: IntGaugeVec,
     verification_records: IntGauge,
+    password_verifications: IntCounter,
+    /// Held while the counter catches up with the hashing pool's count, so that two scrapes
+    /// at once cannot both add the same verifications.
+    catching_up: std::sync::Mutex<()>,
 }
 
 impl Metrics {
@@ -97,6 +101,12 @@ impl Metrics {
         registry.register(Box::new(outbox.clone()))?;
         registry.register(Box::new(hashing.clone()))?;
         registry.register(Box::new(verification_records.clone()))?;
+        let password_verifications = IntCounter::new(
+            "password_verifications_total",
+            "Passwords verified with argon2id, logins with an unknown user number included \
+             (they are checked against a dummy hash, at the same cost)",
+        )?;
+        registry.register(Box::new(password_verifications.clone()))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 registry,
@@ -107,6 +117,8 @@ impl Metrics {
                 outbox,
                 hashing,
                 verification_records,
+                password_verifications,
+                catching_up: std::sync::Mutex::new(()),
             }),
         })
     }
@@ -153,6 +165,16 @@ impl Metrics {
         inner
             .verification_records
             .set(to_i64(state.verifications.queued()));
+        {
+            let _guard = inner
+                .catching_up
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let counted = inner.password_verifications.get();
+            inner
+                .password_verifications
+                .inc_by(state.hashing.verified().saturating_sub(counted));
+        }
         let counts = state.db.read(outbox::count_by_status).await;
         match counts {
             Ok(counts) => {

@@ -48,7 +48,7 @@ pub async fn request_id(
     async move {
         let mut response = next.call(req).await?.map_into_boxed_body();
         let status = response.status();
-        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let elapsed_ms = rounded_ms(started.elapsed());
         if status == actix_web::http::StatusCode::SERVICE_UNAVAILABLE {
             // Shedding load (a full hashing queue, say) is by design: a warning, not an error.
             tracing::warn!(status = status.as_u16(), elapsed_ms, "answered");
@@ -64,6 +64,11 @@ pub async fn request_id(
     }
     .instrument(span)
     .await
+}
+
+/// Milliseconds to two decimals (`0.31`, not `0.31050300000000003`).
+fn rounded_ms(elapsed: std::time::Duration) -> f64 {
+    (elapsed.as_secs_f64() * 100_000.0).round() / 100.0
 }
 
 /// Paths that carry a bearer secret (a logo download token) are logged without it: whoever
@@ -188,6 +193,16 @@ fn fallback_code(status: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_are_logged_in_milliseconds_to_two_decimals() {
+        let elapsed = std::time::Duration::from_nanos(310_503);
+        assert_eq!(rounded_ms(elapsed).to_string(), "0.31");
+        assert_eq!(
+            rounded_ms(std::time::Duration::from_nanos(1_650_631_999)).to_string(),
+            "1650.63"
+        );
+    }
 
     #[test]
     fn logo_download_tokens_are_kept_out_of_the_log() {

@@ -60,11 +60,12 @@ pub async fn prepare_database(config: &Config) -> anyhow::Result<Db> {
 }
 
 impl Application {
-    /// Opens the database, applies migrations and binds the listener (port 0 picks a free one).
+    /// Binds the listener (port 0 picks a free one), then opens the database and applies
+    /// migrations: a port in use stops the start before anything is created or changed.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let db = prepare_database(&config).await?;
         let listener = TcpListener::bind(config.bind_address)
             .with_context(|| format!("cannot listen on {}", config.bind_address))?;
+        let db = prepare_database(&config).await?;
         let address = listener.local_addr()?;
         let mut config = config;
         if config.public_base_url.is_none() {
@@ -242,10 +243,12 @@ pub fn build_app(
         SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", openapi::document().clone()),
     )
     .default_service(web::to(routes::table::no_route))
+    .wrap(from_fn(crate::transport::head_as_get))
     .wrap(from_fn(crate::transport::body_deadline))
     .wrap(from_fn(middleware::problem_details))
     .wrap(from_fn(middleware::request_id))
     .wrap(from_fn(crate::metrics::track))
+    .wrap(from_fn(crate::security_headers::security_headers))
 }
 
 /// Errors of actix's own extractors, should a route use one, as problem details.

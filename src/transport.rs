@@ -1,5 +1,5 @@
-//! Protections at the level of the connection rather than of an operation: a deadline for a
-//! request's body, so that a client sending it slowly cannot hold a connection for minutes.
+//! HTTP below the level of an operation: a deadline for a request's body, so that a client
+//! sending it slowly cannot hold a connection for minutes, and `HEAD` answered as `GET`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -9,7 +9,7 @@ use std::time::Duration;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
-use actix_web::http::{ConnectionType, StatusCode};
+use actix_web::http::{ConnectionType, Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage, web};
@@ -76,4 +76,17 @@ pub fn is_body_timeout(error: &Error) -> bool {
         error.as_error::<PayloadError>(),
         Some(PayloadError::Io(io)) if io.kind() == std::io::ErrorKind::TimedOut
     )
+}
+
+/// `HEAD` is answered as `GET` would be, without the body (RFC 9110 §9.3.2): the request is
+/// routed as a `GET`, and the HTTP layer, which knows the request was a `HEAD`, sends the head
+/// of the answer only (with the body's `Content-Length`).
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }

@@ -216,6 +216,7 @@ diesel::table! {
         failures -> Integer,
         window_started_at -> Timestamp,
         blocked_until -> Nullable<Timestamp>,
+        failure_times -> Text,
     }
 }
 

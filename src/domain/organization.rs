@@ -225,11 +225,30 @@ mod tests {
             prop_assert!(check_phone("p", s.trim()).is_ok(), "{s:?}");
         }
 
+        // Addresses near the accepted ones, with line breaks among their characters (a header
+        // injection such as `taro@example.jp\r\nBcc: …`), so that the property meets what it
+        // guards against.
         #[test]
-        fn accepted_emails_never_carry_line_breaks(s in "\\PC{0,80}") {
+        fn accepted_emails_never_carry_line_breaks(
+            s in "[a-z0-9.\r\n]{1,12}@[a-z0-9\r\n-]{1,12}\\.(jp|com|co\\.jp)(\r|\n|\r\n)?(Bcc: [a-z]{1,5}@[a-z]{1,5}\\.jp)?"
+        ) {
             if check_email("e", &s).is_ok() {
-                prop_assert!(!s.contains('\r') && !s.contains('\n'));
+                prop_assert!(!s.contains('\r') && !s.contains('\n'), "{s:?}");
             }
+        }
+
+        #[test]
+        fn a_line_break_anywhere_in_an_accepted_email_is_refused(
+            local in "[a-z0-9]{1,12}",
+            domain in "[a-z0-9]{1,12}\\.(jp|com|co\\.jp)",
+            at in any::<prop::sample::Index>(),
+            line_break in "\r|\n|\r\n",
+        ) {
+            let email = format!("{local}@{domain}");
+            prop_assert!(check_email("e", &email).is_ok(), "{email:?}");
+            let at = at.index(email.len() + 1);
+            let broken = format!("{}{line_break}{}", &email[..at], &email[at..]);
+            prop_assert!(check_email("e", &broken).is_err(), "{broken:?}");
         }
     }
 }

@@ -53,7 +53,11 @@ pub fn methods_for_path(path: &str) -> Vec<&'static str> {
 /// The answer for a request that matched no route: 405 with `Allow` when the path exists with
 /// other methods (per the OpenAPI document, the list of every route), 404 otherwise.
 pub async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let allowed = methods_for_path(req.path());
+    let mut allowed = methods_for_path(req.path());
+    // Every GET route answers HEAD too (`transport::head_as_get`).
+    if let Some(get) = allowed.iter().position(|m| *m == "GET") {
+        allowed.insert(get + 1, "HEAD");
+    }
     if allowed.is_empty() {
         Err(ApiError::route_not_found())
     } else {

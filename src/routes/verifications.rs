@@ -23,7 +23,7 @@ use crate::domain::identifiers::{DeclarationId, IdentifierError};
 use crate::domain::name::name_key;
 use crate::domain::validation::Violation;
 use crate::error::{ApiError, Message};
-use crate::extract::{Json, Query};
+use crate::extract::{AcceptLanguage, Json, Query};
 use crate::routes::common;
 use crate::routes::diagnoses::PageQuery;
 use crate::runtime::rate_limit::Allowance;
@@ -102,12 +102,28 @@ fn invalid_format(field: &str, error: IdentifierError) -> ApiError {
             "The declaration ID is malformed (probably a typo).",
         ),
     )
-    .with_errors(vec![Violation::new(
+    .with_errors(vec![malformed_id(field, error)])
+}
+
+// The messages of the single verification and of a batch's items come from here, so that both
+// speak the caller's language alike.
+
+/// What is wrong with a malformed declaration ID.
+fn malformed_id(field: &str, error: IdentifierError) -> Violation {
+    Violation::new(
         field,
         error.code(),
         "自己宣言IDは4で始まる12桁の数字です。入力誤りがないか確認してください",
         format!("a declaration ID is 12 digits starting with 4; this one {error}"),
-    )])
+    )
+}
+
+/// A well-formed declaration ID that names no declaration.
+fn unknown_id() -> Message {
+    Message::new(
+        "この自己宣言IDは登録されていません",
+        "No declaration has this ID.",
+    )
 }
 
 fn check_corporate_number(field: &str, value: Option<&str>) -> Result<Option<String>, Violation> {
@@ -249,10 +265,7 @@ pub async fn verify(
     let Some(found) = found else {
         record(&state, &caller, &requested, None, "not_found");
         note_unknown(&state, &caller, 1)?;
-        return Err(ApiError::not_found(Message::new(
-            "この自己宣言IDは登録されていません",
-            "No declaration has this ID.",
-        )));
+        return Err(ApiError::not_found(unknown_id()));
     };
     let answer = verification(&found, corporate_number.as_deref(), name.as_deref())?;
     record(
@@ -322,6 +335,7 @@ pub const MAX_BATCH: usize = 1000;
 pub async fn verify_batch(
     state: web::Data<AppState>,
     caller: ApiCaller,
+    AcceptLanguage(language): AcceptLanguage,
     Json(input): Json<BatchInput>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(SCOPE)?;
@@ -363,7 +377,9 @@ pub async fn verify_batch(
             let plan = match DeclarationId::parse(&item.declaration_id) {
                 Err(e) => Plan::Failed(ItemError {
                     code: "invalid_format".into(),
-                    message: format!("a declaration ID is 12 digits starting with 4; this one {e}"),
+                    message: malformed_id("declaration_id", e)
+                        .message(language)
+                        .to_owned(),
                 }),
                 Ok(id) => match check_corporate_number(
                     "corporate_number",
@@ -371,7 +387,7 @@ pub async fn verify_batch(
                 ) {
                     Err(v) => Plan::Failed(ItemError {
                         code: "invalid_corporate_number".into(),
-                        message: v.message(crate::domain::language::Language::En).to_owned(),
+                        message: v.message(language).to_owned(),
                     }),
                     Ok(number) => Plan::Lookup(id.as_str().to_owned(), number, name),
                 },
@@ -414,7 +430,7 @@ pub async fn verify_batch(
                         declaration_id: requested,
                         error: ItemError {
                             code: "not_found".into(),
-                            message: "No declaration has this ID.".into(),
+                            message: unknown_id().get(language).to_owned(),
                         },
                     }
                 }
@@ -434,7 +450,9 @@ pub async fn verify_batch(
         results.push(result);
     }
     note_unknown(&state, &caller, unknown)?;
-    Ok(with_allowance(HttpResponse::Ok(), allowance).json(BatchOutput { results }))
+    Ok(with_allowance(HttpResponse::Ok(), allowance)
+        .insert_header((actix_web::http::header::CONTENT_LANGUAGE, language.tag()))
+        .json(BatchOutput { results }))
 }
 
 /// Who verified a declaration.

@@ -258,7 +258,7 @@ fn scratch_postgres(label: &str) -> Option<(Scratch, String)> {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
     let admin = match diesel::PgConnection::establish(&base) {
         Ok(admin) => admin,
-        Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+        Err(e) if !crate::config::in_ci() => {
             eprintln!("skipping the PostgreSQL seeding test: {e}");
             return None;
         }

@@ -384,3 +384,55 @@ async fn a_login_flood_meets_503_instead_of_an_unbounded_queue() {
         "{results:?}"
     );
 }
+
+/// The login lock is a sliding window: failures count for fifteen minutes from each failure,
+/// wherever a window would have started. Earlier failures are written straight into the
+/// counter, at the times a test cannot wait for.
+async fn earlier_failures(app: &TestApp, user_number: &str, seconds_ago: &[i64]) {
+    let key = format!("login:user:{user_number}");
+    let now = security_action::db::now();
+    let failures = seconds_ago
+        .iter()
+        .map(|s| now - chrono::Duration::seconds(*s))
+        .collect();
+    app.state
+        .db
+        .write(move |conn| {
+            Ok::<_, security_action::db::DbError>(security_action::db::throttles::put(
+                conn,
+                &key,
+                &security_action::db::throttles::Throttle {
+                    failures,
+                    blocked_until: None,
+                },
+            )?)
+        })
+        .await
+        .unwrap();
+}
+
+both_backends! {
+    async fn four_failures_late_in_a_window_and_one_now_lock_the_login(app) {
+        let applicant = app.applicant().await;
+        // One failure 15 min 50 s ago, then four between 14 min 58 s and 14 min 50 s ago: a
+        // window opened by the first would have closed; the last four are within 15 minutes.
+        earlier_failures(&app, &applicant.user_number, &[950, 898, 895, 892, 890]).await;
+        let wrong = json!({"user_number": applicant.user_number, "password": "guess guess guess"});
+        let blocked = app.post_json("/v1/auth/login", &wrong).await;
+        assert_problem(blocked, 429, "too_many_attempts").await;
+        let right = app.post_json("/v1/auth/login", &json!({"user_number": applicant.user_number, "password": PASSWORD})).await;
+        assert_problem(right, 429, "too_many_attempts").await;
+    }
+
+    async fn failures_older_than_fifteen_minutes_no_longer_count(app) {
+        let applicant = app.applicant().await;
+        // Four failures just over 15 minutes ago: gone; four more are allowed, the fifth is not.
+        earlier_failures(&app, &applicant.user_number, &[905, 903, 902, 901]).await;
+        let wrong = json!({"user_number": applicant.user_number, "password": "guess guess guess"});
+        for attempt in 1..=4 {
+            let response = app.post_json("/v1/auth/login", &wrong).await;
+            assert_eq!(response.status(), 401, "attempt {attempt}");
+        }
+        assert_problem(app.post_json("/v1/auth/login", &wrong).await, 429, "too_many_attempts").await;
+    }
+}

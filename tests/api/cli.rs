@@ -323,3 +323,49 @@ fn the_admin_commands_work_on_postgres() {
     let dir = tempfile::tempdir().unwrap();
     admin_commands_work_on(&database.url, dir.path());
 }
+
+/// A port in use stops `serve` before the database is touched: no migration is applied, no
+/// SQLite file is created. On both backends.
+#[test]
+fn a_port_in_use_stops_the_start_before_any_migration() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let dir = tempfile::tempdir().unwrap();
+        let Some((url, postgres)) = crate::durability::database(backend, dir.path()) else {
+            continue;
+        };
+        let url = match backend {
+            Backend::Sqlite => format!("sqlite://{}", dir.path().join("db/fresh.db").display()),
+            Backend::Postgres => url,
+        };
+        let (code, _, stderr) = run(binary()
+            .current_dir(dir.path())
+            .env("DATABASE_URL", &url)
+            .env("JWT_SECRET", "a-signing-key-that-is-long-enough-0123456789")
+            .env("BIND_ADDRESS", &address)
+            .env("METRICS_BIND_ADDRESS", "off")
+            .arg("serve"));
+        assert_ne!(code, 0, "{stderr}");
+        assert!(stderr.contains(&address), "{stderr}");
+        assert!(
+            !stderr.contains("migration applied"),
+            "{backend:?}: {stderr}"
+        );
+        match backend {
+            Backend::Sqlite => assert!(!dir.path().join("db/fresh.db").exists(), "{stderr}"),
+            Backend::Postgres => {
+                use diesel::prelude::*;
+                #[derive(QueryableByName)]
+                struct Count {
+                    #[diesel(sql_type = diesel::sql_types::BigInt)]
+                    n: i64,
+                }
+                let mut conn =
+                    diesel::PgConnection::establish(&postgres.as_ref().unwrap().url).unwrap();
+                let tables: Count = diesel::sql_query("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'public'").get_result(&mut conn).unwrap();
+                assert_eq!(tables.n, 0, "{stderr}");
+            }
+        }
+    }
+}

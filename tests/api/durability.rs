@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 
 /// The binary with only the settings a test gives it.
-fn binary(database_url: &str, dir: &std::path::Path) -> Command {
+pub(crate) fn binary(database_url: &str, dir: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_security-action"));
     command
         .env_clear()
@@ -114,7 +114,10 @@ impl Drop for Server {
 }
 
 /// A database for one run: a SQLite file in `dir`, or a fresh PostgreSQL database.
-fn database(backend: Backend, dir: &std::path::Path) -> Option<(String, Option<PostgresDatabase>)> {
+pub(crate) fn database(
+    backend: Backend,
+    dir: &std::path::Path,
+) -> Option<(String, Option<PostgresDatabase>)> {
     match backend {
         Backend::Sqlite => Some((
             format!("sqlite://{}", dir.join("durability.db").display()),
@@ -472,4 +475,79 @@ async fn sigterm_finishes_in_flight_requests_and_flushes_records_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_finishes_in_flight_requests_and_flushes_records_on_postgres() {
     sigterm_finishes_in_flight_requests_and_flushes_records(Backend::Postgres).await;
+}
+
+/// Failed logins are counted in the database: four before a restart and one after are five
+/// within fifteen minutes, and lock the user number.
+async fn failed_logins_are_still_counted_after_a_restart(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((url, _postgres)) = tokio::task::spawn_blocking({
+        let dir = dir.path().to_owned();
+        move || database(backend, &dir)
+    })
+    .await
+    .unwrap() else {
+        return;
+    };
+    let output = binary(&url, dir.path())
+        .args([
+            "admin",
+            "create-operator",
+            "--name",
+            "事務局 一郎",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let operator: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let user_number = operator["user_number"].as_str().unwrap().to_owned();
+    let client = reqwest::Client::new();
+    let login = |server: &Server, password: &str| {
+        client
+            .post(server.url("/v1/auth/login"))
+            .json(&json!({"user_number": user_number, "password": password}))
+            .send()
+    };
+
+    let server = Server::start(&url, dir.path(), &[]);
+    for _ in 0..4 {
+        assert_eq!(
+            login(&server, "guess guess guess").await.unwrap().status(),
+            401
+        );
+    }
+    server.signal("-TERM");
+    let (status, log) = server.wait();
+    assert!(status.success(), "{log:?}");
+
+    let server = Server::start(&url, dir.path(), &[]);
+    let fifth = login(&server, "guess guess guess").await.unwrap();
+    assert_eq!(
+        fifth.status(),
+        429,
+        "the fifth failure within 15 minutes, across the restart"
+    );
+    let right = login(&server, operator["password"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 429, "locked even for the right password");
+    assert_eq!(
+        right.json::<Value>().await.unwrap()["code"],
+        "too_many_attempts"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_are_still_counted_after_a_restart_on_sqlite() {
+    failed_logins_are_still_counted_after_a_restart(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_are_still_counted_after_a_restart_on_postgres() {
+    failed_logins_are_still_counted_after_a_restart(Backend::Postgres).await;
 }

@@ -56,7 +56,30 @@ pub fn postgres_admin_url() -> String {
 
 /// Whether the tests run in CI, where nothing may be skipped.
 pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+    security_action::config::in_ci()
+}
+
+/// The variable that skips the PostgreSQL half of the tests on purpose, outside CI.
+pub const SKIP_POSTGRES: &str = "SKIP_POSTGRES_TESTS";
+
+/// Without PostgreSQL the PostgreSQL half of every API test passes without running; this test
+/// makes that loud: it fails unless PostgreSQL answers, or the skip was asked for by name
+/// (never in CI).
+#[test]
+fn postgresql_answers_unless_its_tests_are_skipped_on_purpose() {
+    let skip = security_action::config::flag_is_on(std::env::var(SKIP_POSTGRES).ok().as_deref());
+    if skip && !in_ci() {
+        eprintln!("{SKIP_POSTGRES} is set: the PostgreSQL half of the API tests is skipped");
+        return;
+    }
+    let admin = postgres_admin_url();
+    if let Err(error) = PgConnection::establish(&admin) {
+        panic!(
+            "PostgreSQL at {admin} cannot be reached ({error}), so the PostgreSQL half of the API \
+             tests did not run. Start PostgreSQL, point TEST_POSTGRES_URL at one, or set \
+             {SKIP_POSTGRES}=1 to skip that half on purpose (not possible when CI is set)."
+        );
+    }
 }
 
 /// A fresh PostgreSQL database, dropped when this value is.
@@ -66,23 +89,24 @@ pub struct PostgresDatabase {
 }
 
 impl PostgresDatabase {
-    /// Creates one; `None` (with a visible message) when PostgreSQL cannot be reached outside CI.
-    /// In CI (`CI=true`) a missing PostgreSQL fails the test.
+    /// Creates one; `None` (with a visible message) when PostgreSQL cannot be reached outside CI
+    /// (`postgresql_answers_unless_its_tests_are_skipped_on_purpose` then fails the run unless
+    /// `SKIP_POSTGRES_TESTS` is set). In CI (`CI` set, see `config::in_ci`) a missing
+    /// PostgreSQL fails the test.
     pub fn create() -> Option<PostgresDatabase> {
         let admin = postgres_admin_url();
         let mut conn = match PgConnection::establish(&admin) {
             Ok(conn) => conn,
             Err(error) => {
                 if in_ci() {
-                    panic!(
-                        "PostgreSQL is required when CI=true, but {admin} cannot be reached: {error}"
-                    );
+                    panic!("PostgreSQL is required in CI, but {admin} cannot be reached: {error}");
                 }
                 static WARN: Once = Once::new();
                 WARN.call_once(|| {
                     eprintln!(
                         "\n*** PostgreSQL at {admin} cannot be reached ({error}): \
-                         SKIPPING the PostgreSQL half of the tests. Set TEST_POSTGRES_URL to run it. ***\n"
+                         SKIPPING the PostgreSQL half of the tests. Set TEST_POSTGRES_URL to run it, \
+                         or {SKIP_POSTGRES}=1 to skip it on purpose. ***\n"
                     );
                 });
                 return None;

@@ -148,3 +148,21 @@ async fn the_api_listener_does_not_serve_metrics() {
     };
     assert_problem(app.get("/metrics").await, 404, "route_not_found").await;
 }
+
+both_backends! {
+    async fn an_unknown_user_number_costs_a_password_verification_like_a_wrong_password(app) {
+        let applicant = app.applicant().await;
+        let verified = |text: &str| sample(text, "security_action_password_verifications_total").unwrap_or(-1.0);
+        let before = verified(&scrape(&app).await);
+        assert!(before >= 1.0, "the login of the applicant was verified");
+        let wrong = app.post_json("/v1/auth/login", &serde_json::json!({"user_number": applicant.user_number, "password": "not the right password"})).await;
+        assert_problem(wrong, 401, "invalid_credentials").await;
+        let after_wrong = verified(&scrape(&app).await);
+        assert_eq!(after_wrong, before + 1.0, "a wrong password is one verification");
+        for user_number in ["318204957362", "abc"] {
+            let unknown = app.post_json("/v1/auth/login", &serde_json::json!({"user_number": user_number, "password": "not the right password"})).await;
+            assert_problem(unknown, 401, "invalid_credentials").await;
+        }
+        assert_eq!(verified(&scrape(&app).await), after_wrong + 2.0, "so is an unknown or malformed user number");
+    }
+}
