@@ -193,7 +193,17 @@ impl Application {
             let handle = server.handle();
             (tokio::spawn(server), handle)
         });
+        // A stop signal releases the requests that wait on the change feed, so that they do
+        // not hold the graceful stop for the rest of their wait (actix stops on the same
+        // signals).
+        let changes = self.state.changes.clone();
+        let release = tokio::spawn(async move {
+            stop_signal().await;
+            changes.stop_waiting();
+        });
         let served = self.server.await;
+        release.abort();
+        self.state.changes.stop_waiting();
         sweeper.abort();
         if let Some((task, handle)) = metrics {
             handle.stop(false).await;
@@ -202,6 +212,30 @@ impl Application {
         self.state.verifications.flush().await;
         tracing::info!("verification records flushed");
         served
+    }
+}
+
+/// SIGTERM or SIGINT (Ctrl-C).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            }
+            _ => std::future::pending().await,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

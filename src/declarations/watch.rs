@@ -17,6 +17,9 @@ use crate::db::{Db, DbError, change_log};
 pub struct ChangeWatch {
     head: Arc<watch::Sender<i64>>,
     poke: Arc<Notify>,
+    /// Set when the service stops: waiting requests answer at once instead of holding the
+    /// graceful stop for the rest of their wait.
+    stopping: Arc<watch::Sender<bool>>,
 }
 
 impl Default for ChangeWatch {
@@ -24,6 +27,7 @@ impl Default for ChangeWatch {
         ChangeWatch {
             head: Arc::new(watch::Sender::new(0)),
             poke: Arc::new(Notify::new()),
+            stopping: Arc::new(watch::Sender::new(false)),
         }
     }
 }
@@ -42,11 +46,19 @@ impl ChangeWatch {
     /// Waits until a position after `position` is committed, or `timeout` passes, or the
     /// service stops; whether there is one.
     pub async fn wait_beyond(&self, position: i64, timeout: Duration) -> bool {
-        let mut receiver = self.head.subscribe();
-        matches!(
-            tokio::time::timeout(timeout, receiver.wait_for(|head| *head > position)).await,
-            Ok(Ok(_))
-        )
+        let mut head = self.head.subscribe();
+        let mut stopping = self.stopping.subscribe();
+        tokio::select! {
+            waited = tokio::time::timeout(timeout, head.wait_for(|head| *head > position)) => {
+                matches!(waited, Ok(Ok(_)))
+            }
+            _ = stopping.wait_for(|stopping| *stopping) => *self.head.borrow() > position,
+        }
+    }
+
+    /// The service is stopping: every waiting request answers now, and new ones do not wait.
+    pub fn stop_waiting(&self) {
+        self.stopping.send_replace(true);
     }
 
     /// Looks at the committed head once.

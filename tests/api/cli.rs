@@ -204,6 +204,86 @@ fn serve_on_port_zero_logs_its_address_and_stops_gracefully_on_sigterm() {
     assert!(rest.iter().any(|l| l.contains("\"stopped\"")), "{rest:?}");
 }
 
+/// A stop signal releases a request waiting on the change feed at once: it is answered (no
+/// items, the same cursor) and the service exits, instead of holding the stop for the rest of
+/// the wait.
+#[test]
+fn a_stop_signal_answers_a_waiting_feed_reader_at_once() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let created = run(binary().current_dir(dir.path()).args([
+        "admin",
+        "create-client",
+        "--name",
+        "portal",
+        "--scope",
+        "declarations:changes",
+        "--json",
+    ]));
+    assert_eq!(created.0, 0, "{}", created.2);
+    let client: serde_json::Value = serde_json::from_str(&created.1).unwrap();
+    let mut child = binary()
+        .current_dir(dir.path())
+        .env("BIND_ADDRESS", "127.0.0.1:0")
+        .env("METRICS_BIND_ADDRESS", "off")
+        .env("LOG_FORMAT", "json")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("the server logs before it serves")
+            .unwrap();
+        let event: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+        if let Some(address) = event["address"].as_str() {
+            break address.trim_start_matches("http://").to_owned();
+        }
+    };
+    let request = |text: String| {
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        stream.write_all(text.as_bytes()).unwrap();
+        stream
+    };
+    let form = format!(
+        "grant_type=client_credentials&client_id={}&client_secret={}",
+        client["client_id"].as_str().unwrap(),
+        client["client_secret"].as_str().unwrap()
+    );
+    let mut answer = String::new();
+    request(format!(
+        "POST /v1/oauth/token HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    ))
+    .read_to_string(&mut answer)
+    .unwrap();
+    let body = answer.split("\r\n\r\n").nth(1).unwrap();
+    let token: serde_json::Value = serde_json::from_str(body).unwrap();
+    let token = token["access_token"].as_str().unwrap();
+    // Nothing has changed: the reader would wait 30 s.
+    let mut waiting = request(format!(
+        "GET /v1/declaration-changes?wait=30 HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\r\n"
+    ));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let signalled = std::time::Instant::now();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut answer = String::new();
+    waiting.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"items\":[]"), "{answer}");
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "exit {exit:?}");
+    assert!(
+        signalled.elapsed() < std::time::Duration::from_secs(15),
+        "the stop waited for the reader's 30 s"
+    );
+}
+
 /// The secretariat's commands, on either backend: operator, client, accept, revoke, seed.
 fn admin_commands_work_on(database_url: &str, dir: &std::path::Path) {
     let run_with = |args: &[&str]| {
