@@ -230,7 +230,7 @@ fn the_logo_package_is_a_file() {
         ["schema"];
     assert_eq!(
         zip,
-        &serde_json::json!({"type": "string", "contentMediaType": "application/zip"})
+        &serde_json::json!({"type": "string", "format": "binary", "contentMediaType": "application/zip"})
     );
 }
 
