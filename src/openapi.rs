@@ -10,7 +10,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa_actix_web::AppExt;
 
-use crate::error::{FieldError, ProblemDetails};
+use crate::error::{FieldError, ProblemCodeSchema, ProblemDetails};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -38,7 +38,7 @@ with a stable `code`; validation failures list every broken rule in `errors`. \
         (name = "secretariat", description = "The secretariat (事務局): reviewing declarations, API clients, the audit trail, the outbox"),
         (name = "public", description = "The public registry of declarers and the scheme's statistics"),
     ),
-    components(schemas(ProblemDetails, FieldError)),
+    components(schemas(ProblemDetails, FieldError, ProblemCodeSchema)),
     modifiers(&SecuritySchemes)
 )]
 struct ApiDoc;
