@@ -256,6 +256,25 @@ fn optional_parameters_are_never_null_and_nullable_answers_are_always_sent() {
             "ProblemDetails.{field} is left out, never null"
         );
     }
+    assert_eq!(
+        schemas["ProblemDetails"]["properties"]["code"]["anyOf"],
+        serde_json::json!([{"$ref": "#/components/schemas/ProblemCode"}, {"type": "string"}]),
+        "the known codes, open to new ones"
+    );
+    for code in [
+        "validation_failed",
+        "not_found",
+        "missing_token",
+        "rate_limited",
+    ] {
+        assert!(
+            schemas["ProblemCode"]["enum"]
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!(code)),
+            "{code}"
+        );
+    }
     for field in [
         "accepted_at",
         "corporate_number_matches",
