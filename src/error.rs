@@ -414,15 +414,83 @@ pub struct ProblemDetails {
     pub detail: String,
     /// The path of the request.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub instance: Option<String>,
-    /// A stable snake_case machine code.
+    /// A stable snake_case machine code: one of `ProblemCode`, or a newer one.
+    #[schema(schema_with = problem_code_schema)]
     pub code: String,
     /// For validation failures: one entry per broken rule.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub errors: Option<Vec<FieldError>>,
     /// The request's ID (also in the `X-Request-Id` header), for support requests.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub request_id: Option<String>,
+}
+
+/// The machine codes of problems known when this version was built. New codes may come, so a
+/// problem's `code` is any string; clients should treat an unknown one by its status.
+#[derive(ToSchema)]
+#[schema(as = ProblemCode, rename_all = "snake_case")]
+pub enum ProblemCodeSchema {
+    BadRequest,
+    MalformedJson,
+    UnreadableBody,
+    ClientError,
+    RouteNotFound,
+    MethodNotAllowed,
+    RequestTimeout,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    HeadersTooLarge,
+    ValidationFailed,
+    InvalidFormat,
+    InvalidCursor,
+    CursorExpired,
+    InvalidIfMatch,
+    PreconditionFailed,
+    IdempotencyKeyReused,
+    MissingToken,
+    InvalidToken,
+    SessionEnded,
+    ExpiredToken,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    InvalidResetToken,
+    Forbidden,
+    InsufficientScope,
+    NotFound,
+    Conflict,
+    CorporateNumberAlreadyDeclared,
+    AlreadyTwoStar,
+    NotAccepted,
+    TransitionNotAllowed,
+    Gone,
+    TokenUsed,
+    TokenExpired,
+    LogoAccessRevoked,
+    TooManyAttempts,
+    RateLimited,
+    Busy,
+    NotReady,
+    DatabaseUnavailable,
+    InternalError,
+}
+
+/// `code`: one of the known codes or another string (an open-ended enum).
+fn problem_code_schema() -> utoipa::openapi::schema::Schema {
+    utoipa::openapi::schema::AnyOfBuilder::new()
+        .description(Some(
+            "A stable snake_case machine code: one of `ProblemCode`, or a newer one.",
+        ))
+        .item(utoipa::openapi::Ref::from_schema_name("ProblemCode"))
+        .item(
+            utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String),
+        )
+        .build()
+        .into()
 }
 
 /// One broken rule of a validation failure.

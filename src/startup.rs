@@ -273,16 +273,19 @@ pub fn build_app(
         }))
         .configure(routes::configure)
         .split_for_parts();
-    app.service(
-        SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", openapi::document().clone()),
-    )
-    .default_service(web::to(routes::table::no_route))
-    .wrap(from_fn(crate::transport::head_as_get))
-    .wrap(from_fn(crate::transport::body_deadline))
-    .wrap(from_fn(middleware::problem_details))
-    .wrap(from_fn(middleware::request_id))
-    .wrap(from_fn(crate::metrics::track))
-    .wrap(from_fn(crate::security_headers::security_headers))
+    // Swagger UI lives under a folder; its bare name leads there.
+    app.service(web::redirect("/swagger-ui", "/swagger-ui/").permanent())
+        .service(
+            SwaggerUi::new("/swagger-ui/{_:.*}")
+                .external_url_unchecked("/openapi.json", openapi::document_value().clone()),
+        )
+        .default_service(web::to(routes::table::no_route))
+        .wrap(from_fn(crate::transport::head_as_get))
+        .wrap(from_fn(crate::transport::body_deadline))
+        .wrap(from_fn(middleware::problem_details))
+        .wrap(from_fn(middleware::request_id))
+        .wrap(from_fn(crate::metrics::track))
+        .wrap(from_fn(crate::security_headers::security_headers))
 }
 
 /// Errors of actix's own extractors, should a route use one, as problem details.

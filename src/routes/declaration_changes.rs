@@ -159,7 +159,7 @@ fn out_of_range(field: &'static str, ja: &'static str, en: &'static str) -> ApiE
     params(ChangesQuery),
     responses(
         (status = 200, description = "The changes after `after`, in commit order", body = ChangesPage,
-         headers(("RateLimit-Limit" = u32), ("RateLimit-Remaining" = u32))),
+         headers(("RateLimit-Limit" = u32), ("RateLimit-Remaining" = u32), ("RateLimit-Reset" = u32))),
         (status = 400, description = "`after` is not a cursor this feed gave (`invalid_cursor`)", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 410, description = "`after` points before the oldest entry still kept (`cursor_expired`): read from the beginning", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 429, description = "The client's rate limit is spent; see Retry-After", body = crate::error::ProblemDetails, content_type = "application/problem+json"),

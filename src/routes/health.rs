@@ -15,6 +15,7 @@ pub struct Health {
     pub status: &'static str,
     /// The database backend: `sqlite` or `postgres` (readiness only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub database: Option<&'static str>,
 }
 

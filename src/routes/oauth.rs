@@ -19,17 +19,38 @@ use crate::error::{ApiError, Message};
 use crate::routes::common;
 use crate::state::AppState;
 
-/// A token request (form-encoded or JSON).
+/// A token request, form-encoded as RFC 6749 names it (a JSON object with the same fields is
+/// accepted too, but only the form is documented: one body shape is what generators handle).
+/// Fields may be left out, never sent as `null`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"grant_type": "client_credentials", "scope": "declarations:verify"}))]
 pub struct TokenRequest {
-    /// Must be `client_credentials`.
-    pub grant_type: String,
+    pub grant_type: GrantType,
     /// Space-separated; defaults to every scope of the client.
+    #[schema(nullable = false)]
     pub scope: Option<String>,
     /// With `client_secret`, instead of HTTP Basic authentication.
+    #[schema(nullable = false)]
     pub client_id: Option<String>,
+    #[schema(nullable = false)]
     pub client_secret: Option<String>,
+}
+
+/// The one grant the service supports.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    ClientCredentials,
+}
+
+/// The error codes of RFC 6749 §5.2 that the service answers.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OAuthErrorCode {
+    InvalidRequest,
+    InvalidClient,
+    UnsupportedGrantType,
+    InvalidScope,
 }
 
 /// The token answer (RFC 6749 §5.1).
@@ -46,8 +67,7 @@ pub struct ClientToken {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"error": "invalid_client", "error_description": "Client authentication failed."}))]
 pub struct OAuthError {
-    /// `invalid_request`, `invalid_client`, `unsupported_grant_type`, `invalid_scope`.
-    pub error: String,
+    pub error: OAuthErrorCode,
     pub error_description: String,
 }
 
@@ -178,15 +198,14 @@ fn credentials(
 /// lock it for 15 minutes (kept in the database).
 #[utoipa::path(
     tag = "verification",
-    request_body(content(
-        (TokenRequest = "application/x-www-form-urlencoded"),
-        (TokenRequest = "application/json"),
-    )),
+    request_body(content((TokenRequest = "application/x-www-form-urlencoded"))),
     responses(
         (status = 200, description = "The token", body = ClientToken),
         (status = 400, description = "invalid_request, unsupported_grant_type or invalid_scope", body = OAuthError),
         (status = 401, description = "invalid_client", body = OAuthError, headers(("WWW-Authenticate" = String))),
-        (status = 429, description = "Too many requests or failed authentications", body = OAuthError),
+        (status = 429, description = "Too many failed authentications for this client (`invalid_client`), or too many requests from this address (a problem)",
+         content((OAuthError = "application/json"), (crate::error::ProblemDetails = "application/problem+json")),
+         headers(("Retry-After" = String, description = "Seconds to wait before retrying"))),
     )
 )]
 #[post("/oauth/token")]

@@ -78,19 +78,71 @@ pub struct Verification {
 pub struct ItemError {
     /// `invalid_format` (not 12 digits, not led by 4, or a wrong check digit — a typo),
     /// `not_found` (well-formed but unknown), or `invalid_corporate_number`.
+    #[schema(value_type = ItemErrorCode)]
     pub code: String,
     pub message: String,
 }
 
-/// One result of a batch: a verification, or an error for that item.
+/// Why a batch item failed, as a machine code.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum ItemErrorCode {
+    InvalidFormat,
+    NotFound,
+    InvalidCorporateNumber,
+}
+
+/// One result of a batch: a verification, or an error for that item; `outcome` tells which.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
+#[schema(discriminator(property_name = "outcome", mapping(
+    ("verified" = "#/components/schemas/BatchVerified"),
+    ("failed" = "#/components/schemas/BatchItemFailed"),
+)))]
 pub enum BatchResult {
-    Verified(Verification),
-    Failed {
-        declaration_id: String,
-        error: ItemError,
-    },
+    Verified(BatchVerified),
+    Failed(BatchItemFailed),
+}
+
+/// A batch item that could be looked up: the same answer as a single verification.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BatchVerified {
+    pub outcome: VerifiedOutcome,
+    #[serde(flatten)]
+    pub verification: Verification,
+}
+
+/// A batch item that could not be verified.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BatchItemFailed {
+    pub outcome: FailedOutcome,
+    /// The ID as it was sent.
+    pub declaration_id: String,
+    pub error: ItemError,
+}
+
+/// `verified`: the item is a verification.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VerifiedOutcome {
+    Verified,
+}
+
+/// `failed`: the item is an error.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FailedOutcome {
+    Failed,
+}
+
+impl BatchResult {
+    fn failed(declaration_id: String, error: ItemError) -> Self {
+        Self::Failed(BatchItemFailed {
+            outcome: FailedOutcome::Failed,
+            declaration_id,
+            error,
+        })
+    }
 }
 
 fn invalid_format(field: &str, error: IdentifierError) -> ApiError {
@@ -222,7 +274,7 @@ fn note_unknown(state: &AppState, caller: &ApiCaller, count: u32) -> Result<(), 
     params(RequestedDeclarationId, VerificationQuery),
     responses(
         (status = 200, description = "The declaration", body = Verification,
-         headers(("RateLimit-Limit" = u32), ("RateLimit-Remaining" = u32))),
+         headers(("RateLimit-Limit" = u32), ("RateLimit-Remaining" = u32), ("RateLimit-Reset" = u32))),
         (status = 404, description = "A well-formed ID that does not exist", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 429, description = "The client's rate limit or its budget of unknown IDs is spent; see Retry-After", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 403, response = crate::openapi::Forbidden),
@@ -325,7 +377,8 @@ pub const MAX_BATCH: usize = 1000;
     security(("client_credentials" = ["declarations:verify"])),
     request_body = BatchInput,
     responses(
-        (status = 200, description = "One result per item, in order", body = BatchOutput),
+        (status = 200, description = "One result per item, in order", body = BatchOutput,
+         headers(("RateLimit-Limit" = u32), ("RateLimit-Remaining" = u32), ("RateLimit-Reset" = u32))),
         (status = 429, description = "Rate limited; see Retry-After", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 403, response = crate::openapi::Forbidden),
     )
@@ -418,21 +471,18 @@ pub async fn verify_batch(
     let mut results = Vec::with_capacity(plans.len());
     for (requested, plan) in plans {
         let result = match plan {
-            Plan::Failed(error) => BatchResult::Failed {
-                declaration_id: requested,
-                error,
-            },
+            Plan::Failed(error) => BatchResult::failed(requested, error),
             Plan::Lookup(id, number, name) => match found.get(&id) {
                 None => {
                     unknown += 1;
                     record(&state, &caller, &requested, None, "not_found");
-                    BatchResult::Failed {
-                        declaration_id: requested,
-                        error: ItemError {
+                    BatchResult::failed(
+                        requested,
+                        ItemError {
                             code: "not_found".into(),
                             message: unknown_id().get(language).to_owned(),
                         },
-                    }
+                    )
                 }
                 Some(lookup) => {
                     let answer = verification(lookup, number.as_deref(), name.as_deref())?;
@@ -443,7 +493,10 @@ pub async fn verify_batch(
                         Some(lookup),
                         if answer.valid { "valid" } else { "invalid" },
                     );
-                    BatchResult::Verified(answer)
+                    BatchResult::Verified(BatchVerified {
+                        outcome: VerifiedOutcome::Verified,
+                        verification: answer,
+                    })
                 }
             },
         };

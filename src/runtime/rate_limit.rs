@@ -29,14 +29,17 @@ pub static RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
 pub struct Allowance {
     pub limit: u32,
     pub remaining: u32,
+    /// Seconds until the whole burst is available again.
+    pub reset: u64,
 }
 
 impl Allowance {
     /// The rate-limit headers of an allowed request.
-    pub fn headers(self) -> [(HeaderName, String); 2] {
+    pub fn headers(self) -> [(HeaderName, String); 3] {
         [
             (LIMIT.clone(), self.limit.to_string()),
             (REMAINING.clone(), self.remaining.to_string()),
+            (RESET.clone(), self.reset.to_string()),
         ]
     }
 }
@@ -45,6 +48,8 @@ impl Allowance {
 pub struct Bucket {
     limiter: Limiter,
     burst: u32,
+    /// How long one request of the burst takes to come back.
+    replenish: Duration,
     what: &'static str,
 }
 
@@ -57,6 +62,7 @@ impl Bucket {
         Self {
             limiter: RateLimiter::keyed(quota).with_middleware::<StateInformationMiddleware>(),
             burst,
+            replenish: quota.replenish_interval(),
             what,
         }
     }
@@ -64,10 +70,15 @@ impl Bucket {
     /// Takes one request from `key`'s budget, or answers 429 with `Retry-After`.
     pub fn check(&self, key: &str) -> Result<Allowance, ApiError> {
         match self.limiter.check_key(&key.to_owned()) {
-            Ok(snapshot) => Ok(Allowance {
-                limit: self.burst,
-                remaining: snapshot.remaining_burst_capacity(),
-            }),
+            Ok(snapshot) => {
+                let remaining = snapshot.remaining_burst_capacity();
+                let spent = self.replenish * self.burst.saturating_sub(remaining);
+                Ok(Allowance {
+                    limit: self.burst,
+                    remaining,
+                    reset: spent.as_secs() + u64::from(spent.subsec_nanos() > 0),
+                })
+            }
             Err(not_until) => {
                 let wait = not_until.wait_time_from(self.limiter.clock().now());
                 Err(too_many_requests(self.what, wait, self.burst))
@@ -171,7 +182,8 @@ mod tests {
             bucket.check("a").unwrap(),
             Allowance {
                 limit: 3,
-                remaining: 2
+                remaining: 2,
+                reset: 1
             }
         );
         assert_eq!(bucket.check("a").unwrap().remaining, 1);

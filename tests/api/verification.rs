@@ -174,9 +174,15 @@ both_backends! {
             {"declaration_id": first.declaration_id, "corporate_number": "123"},
             {"declaration_id": first.declaration_id, "organization_name": "サンプル株式会社"},
         ]});
-        let results = json_with_status(app.post_as("/v1/verifications/batch", &token, &body).await, 200).await["results"].clone();
+        let response = app.post_as("/v1/verifications/batch", &token, &body).await;
+        for name in ["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"] {
+            assert!(response.headers()[name].to_str().unwrap().parse::<u64>().is_ok(), "{name}");
+        }
+        let results = json_with_status(response, 200).await["results"].clone();
         let results = results.as_array().unwrap();
         assert_eq!(results.len(), 6);
+        let outcomes: Vec<_> = results.iter().map(|r| r["outcome"].as_str().unwrap()).collect();
+        assert_eq!(outcomes, ["verified", "failed", "verified", "failed", "failed", "verified"], "a result tells its kind");
         assert_eq!((results[0]["declaration_id"].as_str(), results[0]["star"].as_str()), (Some(second.declaration_id.as_str()), Some("two_star")));
         assert_eq!(results[1]["error"]["code"], "invalid_format");
         assert_eq!(results[1]["declaration_id"], "40773182095");
