@@ -35,28 +35,15 @@ pub struct CompletionNoticeView {
     pub issued_at: DateTime<Utc>,
 }
 
-/// Whether a browser asks: `text/html` before (or without) `application/json`.
-fn wants_html(req: &HttpRequest) -> bool {
+/// Whether the `Accept` header names `wanted` before `other` (or names only `wanted`).
+fn prefers(req: &HttpRequest, wanted: &str, other: &str) -> bool {
     req.headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| {
-            let json = accept.find("application/json");
-            let html = accept.find("text/html");
-            matches!((html, json), (Some(_), None))
-                || matches!((html, json), (Some(h), Some(j)) if h < j)
-        })
-}
-
-fn wants_json(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| {
-            let json = accept.find("application/json");
-            let html = accept.find("text/html");
-            matches!((json, html), (Some(_), None))
-                || matches!((json, html), (Some(j), Some(h)) if j < h)
+        .is_some_and(|accept| match (accept.find(wanted), accept.find(other)) {
+            (Some(_), None) => true,
+            (Some(w), Some(o)) => w < o,
+            (None, _) => false,
         })
 }
 
@@ -106,7 +93,7 @@ pub async fn completion_notice(
         verification_code: code,
         issued_at: Utc::now(),
     };
-    if wants_json(&req) {
+    if prefers(&req, "application/json", "text/html") {
         return Ok(HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(view));
@@ -225,7 +212,7 @@ pub async fn verify_notice(
 
 /// The check as JSON, or as a page when a browser asks.
 fn answer_check(req: &HttpRequest, check: &NoticeVerification, language: Language) -> HttpResponse {
-    if !wants_html(req) {
+    if !prefers(req, "text/html", "application/json") {
         return HttpResponse::Ok()
             .insert_header((header::VARY, "Accept"))
             .json(check);
