@@ -13,7 +13,6 @@ pub mod extract;
 pub mod mail;
 pub mod metrics;
 pub mod middleware;
-pub mod openapi;
 pub mod rendering;
 pub mod routes;
 pub mod runtime;

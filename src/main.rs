@@ -6,8 +6,9 @@ use clap::{Parser, Subcommand};
 use security_action::config::{Config, LogFormat, Settings};
 use security_action::declarations::Decision;
 use security_action::domain::declaration::RevocationReason;
+use security_action::routes::openapi;
 use security_action::startup::{Application, prepare_database};
-use security_action::{cli, openapi, telemetry};
+use security_action::{cli, telemetry};
 
 /// The registry service behind SECURITY ACTION (セキュリティ対策自己宣言).
 ///

@@ -21,12 +21,13 @@ use crate::error::ApiError;
 use crate::extract::BodyLimit;
 use crate::mail::sender::{MailTransport, sender_mailbox};
 use crate::metrics::Metrics;
+use crate::routes::openapi;
 use crate::runtime::cache::TimedCache;
 use crate::runtime::rate_limit::Limits;
 use crate::state::AppState;
 use crate::verification::log::VerificationRecorder;
 use crate::verification::lookup::VerificationLookups;
-use crate::{mail, middleware, openapi, routes};
+use crate::{mail, middleware, routes};
 
 /// A built, listening server, ready to run.
 pub struct Application {

@@ -163,7 +163,7 @@ fn out_of_range(field: &'static str, ja: &'static str, en: &'static str) -> ApiE
         (status = 400, description = "`after` is not a cursor this feed gave (`invalid_cursor`)", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 410, description = "`after` points before the oldest entry still kept (`cursor_expired`): read from the beginning", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 429, description = "The client's rate limit is spent; see Retry-After", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[get("/declaration-changes")]

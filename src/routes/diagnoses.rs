@@ -118,7 +118,7 @@ fn not_found() -> ApiError {
     responses(
         (status = 201, description = "Stored and scored", body = DiagnosisView,
          headers(("Location" = String, description = "The diagnosis's URL"))),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[post("/diagnoses")]
@@ -151,7 +151,7 @@ pub async fn create_diagnosis(
     params(PageQuery),
     responses(
         (status = 200, description = "A page of diagnoses", body = DiagnosisPage),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[get("/diagnoses")]
@@ -194,7 +194,7 @@ pub async fn list_diagnoses(
     responses(
         (status = 200, description = "The diagnosis", body = DiagnosisView),
         (status = 404, description = "No such diagnosis of yours", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[get("/diagnoses/{diagnosis_id}")]

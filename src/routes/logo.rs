@@ -46,7 +46,7 @@ pub struct LogoToken {
         (status = 201, description = "The token and its download URL", body = LogoToken),
         (status = 404, description = "No such declaration of yours", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The declaration is not accepted", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[post("/declarations/{declaration_id}/logo-tokens")]

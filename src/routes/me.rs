@@ -90,7 +90,7 @@ fn load_me(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The account", body = Me, headers(("ETag" = String))),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[get("/me")]
@@ -201,7 +201,7 @@ impl OrganizationPatch {
         (status = 200, description = "The account after the change", body = Me, headers(("ETag" = String))),
         (status = 409, description = "Another live declaration has this corporate number", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 412, description = "The account changed since it was read", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[patch("/me/organization")]

@@ -11,6 +11,7 @@ pub mod health;
 pub mod logo;
 pub mod me;
 pub mod oauth;
+pub mod openapi;
 pub mod paths;
 pub mod public;
 pub mod reference;

@@ -7,7 +7,7 @@ use actix_router::ResourceDef;
 use actix_web::{HttpRequest, HttpResponse};
 
 use crate::error::ApiError;
-use crate::openapi::document;
+use crate::routes::openapi::document;
 
 /// The methods each documented path allows, for telling 405 from 404.
 fn route_table() -> &'static [(ResourceDef, Vec<&'static str>)] {

@@ -277,7 +277,7 @@ fn note_unknown(state: &AppState, caller: &ApiCaller, count: u32) -> Result<(), 
          headers(("RateLimit-Limit" = u32), ("RateLimit-Remaining" = u32), ("RateLimit-Reset" = u32))),
         (status = 404, description = "A well-formed ID that does not exist", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 429, description = "The client's rate limit or its budget of unknown IDs is spent; see Retry-After", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[get("/verifications/{declaration_id}")]
@@ -380,7 +380,7 @@ pub const MAX_BATCH: usize = 1000;
         (status = 200, description = "One result per item, in order", body = BatchOutput,
          headers(("RateLimit-Limit" = u32), ("RateLimit-Remaining" = u32), ("RateLimit-Reset" = u32))),
         (status = 429, description = "Rate limited; see Retry-After", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[post("/verifications/batch")]
@@ -534,7 +534,7 @@ pub struct VerificationLogPage {
     responses(
         (status = 200, description = "A page of the log", body = VerificationLogPage),
         (status = 404, description = "No such declaration of yours", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[get("/declarations/{declaration_id}/verification-log")]

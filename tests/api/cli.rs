@@ -159,19 +159,26 @@ fn the_openapi_command_prints_the_committed_document() {
     );
 }
 
-#[test]
-fn serve_on_port_zero_logs_its_address_and_stops_gracefully_on_sigterm() {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let dir = tempfile::tempdir().unwrap();
+/// Starts `serve` in `dir` on a free port with JSON logs; answers the child, its remaining log
+/// lines and the address it logged.
+fn serve(
+    dir: &std::path::Path,
+    metrics: &str,
+) -> (
+    std::process::Child,
+    std::io::Lines<std::io::BufReader<std::process::ChildStderr>>,
+    String,
+) {
+    use std::io::BufRead;
     let mut child = binary()
-        .current_dir(dir.path())
+        .current_dir(dir)
         .env("BIND_ADDRESS", "127.0.0.1:0")
-        .env("METRICS_BIND_ADDRESS", "127.0.0.1:0")
+        .env("METRICS_BIND_ADDRESS", metrics)
         .env("LOG_FORMAT", "json")
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
     let address = loop {
         let line = lines
             .next()
@@ -183,6 +190,14 @@ fn serve_on_port_zero_logs_its_address_and_stops_gracefully_on_sigterm() {
             break address.trim_start_matches("http://").to_owned();
         }
     };
+    (child, lines, address)
+}
+
+#[test]
+fn serve_on_port_zero_logs_its_address_and_stops_gracefully_on_sigterm() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, lines, address) = serve(dir.path(), "127.0.0.1:0");
     assert!(!address.ends_with(":0"), "{address}");
 
     let mut stream = std::net::TcpStream::connect(&address).unwrap();
@@ -209,7 +224,7 @@ fn serve_on_port_zero_logs_its_address_and_stops_gracefully_on_sigterm() {
 /// the wait.
 #[test]
 fn a_stop_signal_answers_a_waiting_feed_reader_at_once() {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
     let created = run(binary().current_dir(dir.path()).args([
         "admin",
@@ -222,25 +237,7 @@ fn a_stop_signal_answers_a_waiting_feed_reader_at_once() {
     ]));
     assert_eq!(created.0, 0, "{}", created.2);
     let client: serde_json::Value = serde_json::from_str(&created.1).unwrap();
-    let mut child = binary()
-        .current_dir(dir.path())
-        .env("BIND_ADDRESS", "127.0.0.1:0")
-        .env("METRICS_BIND_ADDRESS", "off")
-        .env("LOG_FORMAT", "json")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let address = loop {
-        let line = lines
-            .next()
-            .expect("the server logs before it serves")
-            .unwrap();
-        let event: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
-        if let Some(address) = event["address"].as_str() {
-            break address.trim_start_matches("http://").to_owned();
-        }
-    };
+    let (mut child, _lines, address) = serve(dir.path(), "off");
     let request = |text: String| {
         let mut stream = std::net::TcpStream::connect(&address).unwrap();
         stream.write_all(text.as_bytes()).unwrap();

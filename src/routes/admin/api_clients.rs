@@ -77,7 +77,7 @@ pub struct ClientPage {
     request_body = NewClientInput,
     responses(
         (status = 201, description = "Created; keep the secret now", body = CreatedClient),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[post("/admin/api-clients")]
@@ -125,7 +125,7 @@ pub async fn create_client(
     params(PageQuery),
     responses(
         (status = 200, description = "A page of clients", body = ClientPage),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[get("/admin/api-clients")]
@@ -156,7 +156,7 @@ pub async fn list_clients(
     responses(
         (status = 204, description = "Disabled"),
         (status = 404, description = "No such enabled client", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[delete("/admin/api-clients/{client_id}")]

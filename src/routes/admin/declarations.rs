@@ -74,7 +74,7 @@ pub struct AdminDeclarationPage {
     params(AdminDeclarationQuery),
     responses(
         (status = 200, description = "A page of declarations", body = AdminDeclarationPage),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[get("/admin/declarations")]
@@ -176,7 +176,7 @@ async fn decide(
         (status = 200, description = "Accepted", body = DeclarationView),
         (status = 404, description = "No such declaration", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "Not in a state that can be accepted", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[post("/admin/declarations/{declaration_id}/acceptance")]
@@ -213,7 +213,7 @@ pub struct RevocationInput {
         (status = 200, description = "Revoked", body = DeclarationView),
         (status = 404, description = "No such declaration", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "Already withdrawn or revoked", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[post("/admin/declarations/{declaration_id}/revocation")]
@@ -253,7 +253,7 @@ pub struct ReinstatementInput {
         (status = 200, description = "Reinstated", body = DeclarationView),
         (status = 404, description = "No such declaration", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "Not revoked, or its corporate number is taken", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[post("/admin/declarations/{declaration_id}/reinstatement")]

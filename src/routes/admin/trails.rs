@@ -82,7 +82,7 @@ fn prefix_pattern(prefix: Option<&str>) -> String {
     params(AuditQuery),
     responses(
         (status = 200, description = "A page of events", body = AuditPage),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[get("/admin/audit-events")]
@@ -189,7 +189,7 @@ pub struct OutboxPage {
     params(OutboxQuery),
     responses(
         (status = 200, description = "A page of e-mails", body = OutboxPage),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[get("/admin/outbox")]

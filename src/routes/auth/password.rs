@@ -43,7 +43,7 @@ pub struct PasswordChangeInput {
          headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
         (status = 429, description = "Too many wrong passwords for this user number, at login or here; retry after `Retry-After` seconds", body = crate::error::ProblemDetails, content_type = "application/problem+json",
          headers(("Retry-After" = String, description = "Seconds to wait before retrying"))),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        (status = 503, response = crate::routes::openapi::ServiceUnavailable),
     )
 )]
 #[post("/auth/password")]
@@ -242,7 +242,7 @@ fn invalid_reset_token() -> ApiError {
     responses(
         (status = 204, description = "The password is set"),
         (status = 410, description = "The token is unknown, used or expired", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        (status = 503, response = crate::routes::openapi::ServiceUnavailable),
     )
 )]
 #[post("/auth/password-resets")]

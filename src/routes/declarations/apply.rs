@@ -264,7 +264,7 @@ const SCOPE: &str = "POST /v1/declarations";
          headers(("Location" = String, description = "The declaration's URL"))),
         (status = 409, description = "A live declaration exists for this corporate number", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 503, description = "Password hashing is saturated; retry after `Retry-After` seconds", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 429, response = crate::routes::openapi::TooManyRequests),
     )
 )]
 #[post("/declarations")]

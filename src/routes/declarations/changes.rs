@@ -38,7 +38,7 @@ fn answer(
     responses(
         (status = 200, description = "The new contact person", body = ContactView),
         (status = 404, description = "No such declaration of yours", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[put("/declarations/{declaration_id}/contact")]
@@ -79,7 +79,7 @@ pub async fn put_contact(
         (status = 200, description = "The disclosure as stored", body = PolicyDisclosureView),
         (status = 404, description = "No such declaration of yours", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The declaration is withdrawn or revoked", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[put("/declarations/{declaration_id}/policy-disclosure")]
@@ -118,7 +118,7 @@ pub async fn put_policy_disclosure(
         (status = 204, description = "Removed (and stepped down if it was two stars)"),
         (status = 404, description = "No such declaration of yours, or no disclosure", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The declaration is withdrawn or revoked", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[delete("/declarations/{declaration_id}/policy-disclosure")]
@@ -172,7 +172,7 @@ pub struct StepUpInput {
         (status = 200, description = "The declaration, now two stars", body = DeclarationView),
         (status = 404, description = "No such declaration of yours", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "Already two stars, or withdrawn or revoked", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[post("/declarations/{declaration_id}/step-up")]
@@ -235,7 +235,7 @@ pub struct WithdrawalInput {
         (status = 200, description = "The declaration, now withdrawn", body = DeclarationView),
         (status = 404, description = "No such declaration of yours", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "Already withdrawn or revoked", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[post("/declarations/{declaration_id}/withdrawal")]

@@ -59,7 +59,7 @@ fn prefers(req: &HttpRequest, wanted: &str, other: &str) -> bool {
         (status = 200, description = "The notice", body = CompletionNoticeView,
          content((String = "text/html"), (CompletionNoticeView = "application/json"))),
         (status = 404, description = "No such declaration of yours", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::routes::openapi::Forbidden),
     )
 )]
 #[get("/declarations/{declaration_id}/completion-notice")]
@@ -153,7 +153,7 @@ pub struct NoticeVerification {
     responses(
         (status = 200, description = "Genuine or not, and the state now: JSON, or a page for a person (Japanese or English by `Accept-Language`) when the client asks for `text/html`, as a phone that scans the notice's QR code does", body = NoticeVerification,
          content((NoticeVerification = "application/json"), (String = "text/html"))),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 429, response = crate::routes::openapi::TooManyRequests),
     )
 )]
 #[get("/notice-verifications/{code}")]

@@ -80,7 +80,7 @@ fn jst_date(time: DateTime<Utc>) -> chrono::NaiveDate {
     params(RegistryQuery, ("Accept-Language" = Option<String>, Header, description = "`ja` (default) or `en`")),
     responses(
         (status = 200, description = "A page of declarers", body = RegistryPage),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 429, response = crate::routes::openapi::TooManyRequests),
     )
 )]
 #[get("/registry")]

@@ -245,7 +245,7 @@ fn build() -> utoipa::openapi::OpenApi {
     let (_, mut doc) = actix_web::App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
-        .configure(crate::routes::configure)
+        .configure(super::configure)
         .split_for_parts();
     add_shared_responses(&mut doc);
     complete_operations(&mut doc);
