@@ -80,10 +80,13 @@ pub fn create_client(
     db: &Db,
     name: &str,
     scopes: &[String],
+    contact_email: Option<&str>,
 ) -> anyhow::Result<BTreeMap<&'static str, String>> {
     let actor = actor();
     let created = db
-        .write_blocking(|conn| secretariat::create_client(conn, name, scopes, None, &actor))
+        .write_blocking(|conn| {
+            secretariat::create_client(conn, name, scopes, contact_email, None, &actor)
+        })
         .map_err(|e| anyhow::anyhow!(describe(&e)))?;
     Ok(BTreeMap::from([
         ("client_id", created.client_id),

@@ -135,6 +135,35 @@ pub struct Settings {
     /// when acceptance is manual [default: not told].
     #[arg(long, env = "REVIEW_BUSINESS_DAYS")]
     pub review_business_days: Option<u32>,
+    /// Webhooks may go to loopback, private, link-local and other special addresses (tests and
+    /// closed networks only).
+    #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE_NETWORKS", default_value = "false", value_parser = parse_flag, action = clap::ArgAction::Set)]
+    pub webhook_allow_private_networks: bool,
+    /// Days a verification makes the verifying client watch the declaration (its webhooks are
+    /// told of the declaration's changes).
+    #[arg(long, env = "WATCH_DAYS", default_value_t = 180, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub watch_days: u32,
+    /// Milliseconds before the first retry of a failed webhook delivery; each later wait is
+    /// three times the one before (at most 6 hours), with ±20 % jitter.
+    #[arg(long, env = "WEBHOOK_FIRST_RETRY_MILLISECONDS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub webhook_first_retry_milliseconds: u64,
+    /// Seconds after which a delivery that keeps failing is given up (`failed`).
+    #[arg(long, env = "WEBHOOK_GIVE_UP_SECONDS", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(1..=2_592_000))]
+    pub webhook_give_up_seconds: u64,
+    /// Seconds an endpoint may fail without a success before it is disabled and its client is
+    /// told by e-mail.
+    #[arg(long, env = "WEBHOOK_DISABLE_AFTER_SECONDS", default_value_t = 259_200, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+    pub webhook_disable_after_seconds: u64,
+    /// Seconds a receiver has to answer a delivery.
+    #[arg(long, env = "WEBHOOK_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub webhook_timeout_seconds: u64,
+    /// Milliseconds between looks for due deliveries and for changes made by other processes.
+    #[arg(long, env = "WEBHOOK_POLL_MILLISECONDS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub webhook_poll_milliseconds: u64,
+}
+
+fn parse_flag(value: &str) -> Result<bool, String> {
+    Ok(flag_is_on(Some(value)))
 }
 
 /// Which database, chosen by the URL's scheme.
@@ -288,6 +317,24 @@ pub struct Config {
     pub frontend_base_url: url::Url,
     /// Business days a review usually takes, if the secretariat says so.
     pub review_business_days: Option<u32>,
+    /// How webhooks are delivered.
+    pub webhooks: WebhookSettings,
+}
+
+/// How webhooks are delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// Whether endpoints may be on special (loopback, private, …) addresses.
+    pub allow_private_networks: bool,
+    /// Whether endpoints must be `https` (production).
+    pub require_https: bool,
+    /// How long a verification makes its client watch the declaration.
+    pub watch_for: chrono::Duration,
+    pub first_retry: std::time::Duration,
+    pub give_up_after: chrono::Duration,
+    pub disable_after: chrono::Duration,
+    pub timeout: std::time::Duration,
+    pub poll: std::time::Duration,
 }
 
 /// Argon2id cost parameters.
@@ -574,6 +621,22 @@ impl Config {
             inquiry_email,
             frontend_base_url,
             review_business_days: settings.review_business_days,
+            webhooks: WebhookSettings {
+                allow_private_networks: settings.webhook_allow_private_networks,
+                require_https: app_env == AppEnv::Production,
+                watch_for: chrono::Duration::days(i64::from(settings.watch_days)),
+                first_retry: std::time::Duration::from_millis(
+                    settings.webhook_first_retry_milliseconds,
+                ),
+                give_up_after: chrono::Duration::seconds(
+                    i64::try_from(settings.webhook_give_up_seconds).unwrap_or(i64::MAX),
+                ),
+                disable_after: chrono::Duration::seconds(
+                    i64::try_from(settings.webhook_disable_after_seconds).unwrap_or(i64::MAX),
+                ),
+                timeout: std::time::Duration::from_secs(settings.webhook_timeout_seconds),
+                poll: std::time::Duration::from_millis(settings.webhook_poll_milliseconds),
+            },
         })
     }
 }

@@ -25,3 +25,4 @@ pub mod telemetry;
 pub mod texts;
 pub mod transport;
 pub mod verification;
+pub mod webhooks;

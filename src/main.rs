@@ -65,9 +65,13 @@ enum AdminCommand {
         #[arg(long)]
         name: String,
         /// A scope (repeat for more): declarations:verify (verification), declarations:changes
-        /// (the change feed).
+        /// (the change feed), webhooks:manage (webhook endpoints and the watchlist).
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
+        /// Where the secretariat writes to the client (an endpoint disabled for failing, for
+        /// example).
+        #[arg(long)]
+        contact_email: Option<String>,
     },
     /// Accept a declaration (申込み受理).
     Accept { declaration_id: String },
@@ -120,7 +124,9 @@ fn main() -> ExitCode {
                 let db = prepare_database(&config).await?;
                 let fields = tokio::task::spawn_blocking(move || match command {
                     AdminCommand::CreateOperator { name } => cli::create_operator(&db, &config, &name),
-                    AdminCommand::CreateClient { name, scopes } => cli::create_client(&db, &name, &scopes),
+                    AdminCommand::CreateClient { name, scopes, contact_email } => {
+                        cli::create_client(&db, &name, &scopes, contact_email.as_deref())
+                    }
                     AdminCommand::Accept { declaration_id } => cli::decide(&db, &config, &declaration_id, Decision::Accept),
                     AdminCommand::Revoke { declaration_id, reason, note } => {
                         cli::decide(&db, &config, &declaration_id, Decision::Revoke { reason, note })

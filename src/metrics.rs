@@ -18,7 +18,7 @@ use prometheus::{
     Registry, TextEncoder,
 };
 
-use crate::db::outbox;
+use crate::db::{outbox, webhooks};
 use crate::state::AppState;
 
 /// Latency buckets in seconds: fine below 10 ms, where the hot paths are, up to 10 s.
@@ -45,6 +45,8 @@ struct Inner {
     hashing: IntGaugeVec,
     verification_records: IntGauge,
     password_verifications: IntCounter,
+    webhook_deliveries: IntCounterVec,
+    webhook_oldest_pending: prometheus::Gauge,
     /// Held while the counter catches up with the hashing pool's count, so that two scrapes
     /// at once cannot both add the same verifications.
     catching_up: std::sync::Mutex<()>,
@@ -107,6 +109,20 @@ impl Metrics {
              (they are checked against a dummy hash, at the same cost)",
         )?;
         registry.register(Box::new(password_verifications.clone()))?;
+        let webhook_deliveries = IntCounterVec::new(
+            Opts::new(
+                "webhook_deliveries_total",
+                "Webhook attempts by outcome (`delivered`, `failed_attempt`, `gone`), and \
+                 deliveries that ended (`succeeded`, `failed`), counted by this instance",
+            ),
+            &["outcome"],
+        )?;
+        let webhook_oldest_pending = prometheus::Gauge::new(
+            "webhook_oldest_undelivered_seconds",
+            "Age of the oldest webhook event not yet delivered (0 when none waits)",
+        )?;
+        registry.register(Box::new(webhook_deliveries.clone()))?;
+        registry.register(Box::new(webhook_oldest_pending.clone()))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 registry,
@@ -118,6 +134,8 @@ impl Metrics {
                 hashing,
                 verification_records,
                 password_verifications,
+                webhook_deliveries,
+                webhook_oldest_pending,
                 catching_up: std::sync::Mutex::new(()),
             }),
         })
@@ -132,6 +150,14 @@ impl Metrics {
             .latency
             .with_label_values(&[method, route])
             .observe(started.elapsed().as_secs_f64());
+    }
+
+    /// Counts a webhook attempt or a delivery's end.
+    pub fn webhook_attempt(&self, outcome: &str) {
+        self.inner
+            .webhook_deliveries
+            .with_label_values(&[outcome])
+            .inc();
     }
 
     /// Reads the gauges and renders everything in the text format.
@@ -184,6 +210,12 @@ impl Metrics {
                 }
             }
             Err(error) => tracing::warn!(%error, "cannot count the outbox for metrics"),
+        }
+        match state.db.read(|conn| Ok::<_, crate::db::DbError>(webhooks::oldest_pending(conn)?)).await {
+            Ok(oldest) => inner.webhook_oldest_pending.set(oldest.map_or(0.0, |at| {
+                (crate::db::now() - at).num_milliseconds().max(0) as f64 / 1000.0
+            })),
+            Err(error) => tracing::warn!(%error, "cannot read the webhook deliveries for metrics"),
         }
         let mut text = Vec::new();
         if let Err(error) = TextEncoder::new().encode(&inner.registry.gather(), &mut text) {

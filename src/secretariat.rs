@@ -75,14 +75,27 @@ pub fn create_operator(
 }
 
 /// The scopes an API client may hold.
-pub const KNOWN_SCOPES: [&str; 2] = ["declarations:verify", "declarations:changes"];
+pub const KNOWN_SCOPES: [&str; 3] = [
+    "declarations:verify",
+    "declarations:changes",
+    "webhooks:manage",
+];
 
-/// Checks a client's name and scopes.
-pub fn check_client(name: &str, scopes: &[String]) -> Result<(), ApiError> {
+/// Checks a client's name, scopes and contact address.
+pub fn check_client(
+    name: &str,
+    scopes: &[String],
+    contact_email: Option<&str>,
+) -> Result<(), ApiError> {
     let mut violations: Vec<Violation> = check_text("name", name.trim(), 1, 200)
         .err()
         .into_iter()
         .collect();
+    if let Some(email) = contact_email
+        && let Err(violation) = crate::domain::organization::check_email("contact_email", email)
+    {
+        violations.push(violation);
+    }
     if scopes.is_empty() {
         violations.push(Violation::new(
             "scopes",
@@ -131,10 +144,11 @@ pub fn create_client(
     conn: &mut DbConnection,
     name: &str,
     scopes: &[String],
+    contact_email: Option<&str>,
     created_by: Option<i64>,
     actor: &Actor,
 ) -> Result<NewClient, ApiError> {
-    check_client(name, scopes)?;
+    check_client(name, scopes, contact_email)?;
     let name = name.trim();
     let bytes: [u8; 10] = rand::rng().random();
     let client_id = format!(
@@ -152,6 +166,7 @@ pub fn create_client(
         name,
         &token_digest(&client_secret),
         &scopes_text,
+        contact_email,
         created_by,
         now,
     )?;
@@ -162,7 +177,7 @@ pub fn create_client(
         "api_client",
         Some(&client_id),
         None,
-        Some(&serde_json::json!({"name": name, "scopes": scopes})),
+        Some(&serde_json::json!({"name": name, "scopes": scopes, "contact_email": contact_email})),
         now,
     )?;
     Ok(NewClient {

@@ -77,6 +77,15 @@ impl Application {
         let hashing =
             PasswordHashing::start(config.argon2, config.hashing_threads, config.hashing_queue)
                 .context("cannot start the password hashing threads")?;
+        let metrics = Metrics::new().context("cannot register the metrics")?;
+        let mail_wakeup = Arc::new(tokio::sync::Notify::new());
+        let webhooks = crate::webhooks::delivery::Deliverer::new(
+            db.clone(),
+            config.webhooks.clone(),
+            metrics.clone(),
+            Arc::clone(&mail_wakeup),
+        )
+        .context("cannot set up webhook delivery")?;
         let state = AppState {
             stats_cache: Arc::new(TimedCache::new(std::time::Duration::from_secs(
                 config.stats_cache_seconds,
@@ -92,11 +101,12 @@ impl Application {
             config: Arc::new(config),
             db,
             hashing,
-            mail_wakeup: Arc::new(tokio::sync::Notify::new()),
+            mail_wakeup,
             clients: Arc::new(ClientDirectory::default()),
-            metrics: Metrics::new().context("cannot register the metrics")?,
+            metrics,
             changes: ChangeWatch::default(),
             sessions: Arc::default(),
+            webhooks,
         };
         state
             .changes
@@ -107,6 +117,7 @@ impl Application {
             state.db.clone(),
             std::time::Duration::from_millis(state.config.change_poll_milliseconds),
         ));
+        tokio::spawn(state.webhooks.clone().run(state.changes.clone()));
         let transport =
             MailTransport::from_config(&state.config).context("cannot set up e-mail delivery")?;
         let from = sender_mailbox(&state.config).context("cannot form the sender address")?;

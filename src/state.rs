@@ -14,6 +14,7 @@ use crate::runtime::cache::TimedCache;
 use crate::runtime::rate_limit::Limits;
 use crate::verification::log::VerificationRecorder;
 use crate::verification::lookup::VerificationLookups;
+use crate::webhooks::delivery::Deliverer;
 
 /// Shared state, cloned into every worker.
 #[derive(Clone)]
@@ -40,6 +41,8 @@ pub struct AppState {
     pub changes: ChangeWatch,
     /// Login sessions known to have ended.
     pub sessions: Arc<SessionEnds>,
+    /// Delivers webhooks; handlers wake it when a delivery is queued again.
+    pub webhooks: Deliverer,
 }
 
 impl AppState {

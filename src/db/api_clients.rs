@@ -19,6 +19,8 @@ pub struct ApiClient {
     pub created_at: NaiveDateTime,
     pub disabled_at: Option<NaiveDateTime>,
     pub last_used_at: Option<NaiveDateTime>,
+    /// Where the secretariat writes to the client (optional).
+    pub contact_email: Option<String>,
 }
 
 pub fn insert(
@@ -27,6 +29,7 @@ pub fn insert(
     name: &str,
     secret_hash: &str,
     scopes: &str,
+    contact_email: Option<&str>,
     created_by: Option<i64>,
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
@@ -36,6 +39,7 @@ pub fn insert(
             api_clients::name.eq(name),
             api_clients::secret_hash.eq(secret_hash),
             api_clients::scopes.eq(scopes),
+            api_clients::contact_email.eq(contact_email),
             api_clients::created_by_account_id.eq(created_by),
             api_clients::created_at.eq(now),
         ))
@@ -83,4 +87,12 @@ pub fn touch(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResul
         .set(api_clients::last_used_at.eq(now))
         .execute(conn)
         .map(drop)
+}
+
+pub fn by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Option<ApiClient>> {
+    api_clients::table
+        .find(id)
+        .select(ApiClient::as_select())
+        .first(conn)
+        .optional()
 }

@@ -19,6 +19,7 @@ pub mod throttles;
 pub mod tokens;
 pub mod types;
 pub mod verifications;
+pub mod webhooks;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

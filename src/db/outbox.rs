@@ -33,19 +33,37 @@ pub fn enqueue(
         .map(drop)
 }
 
-/// Messages due for a delivery attempt, oldest first.
-pub fn due(
+/// Claims up to `limit` messages due for a delivery attempt, oldest first, until `lease`: no
+/// other sender (another instance of the service) takes them before the lease has passed, so
+/// a message is not sent twice by two senders reading the outbox at once. On PostgreSQL rows
+/// another transaction is claiming are skipped (`FOR UPDATE SKIP LOCKED`); SQLite has one
+/// writer at a time.
+pub fn claim_due(
     conn: &mut DbConnection,
     now: NaiveDateTime,
+    lease: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<OutboxMessage>> {
-    outbox_messages::table
-        .filter(outbox_messages::status.eq("pending"))
-        .filter(outbox_messages::next_attempt_at.le(now))
-        .order(outbox_messages::id.asc())
-        .limit(limit)
-        .select(OutboxMessage::as_select())
-        .load(conn)
+    use diesel::sql_types::{BigInt, Timestamp};
+    let (lock, [p_lease, p_now, p_limit]) = match conn {
+        DbConnection::Postgres(_) => ("FOR UPDATE SKIP LOCKED", ["$1", "$2", "$3"]),
+        DbConnection::Sqlite(_) => ("", ["?1", "?2", "?3"]),
+    };
+    let sql = format!(
+        "UPDATE outbox_messages SET claimed_until = {p_lease} WHERE id IN ( \
+           SELECT id FROM outbox_messages WHERE status = 'pending' AND next_attempt_at <= {p_now} \
+             AND (claimed_until IS NULL OR claimed_until < {p_now}) \
+           ORDER BY id LIMIT {p_limit} {lock} \
+         ) RETURNING id, kind, recipient, subject, body, declaration_id, status, attempts, \
+           next_attempt_at, last_error, created_at, sent_at, claimed_until"
+    );
+    let mut claimed: Vec<OutboxMessage> = diesel::sql_query(sql)
+        .bind::<Timestamp, _>(lease)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .load(conn)?;
+    claimed.sort_by_key(|m| m.id);
+    Ok(claimed)
 }
 
 pub fn mark_sent(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<()> {
@@ -53,6 +71,7 @@ pub fn mark_sent(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryR
         .set((
             outbox_messages::status.eq("sent"),
             outbox_messages::sent_at.eq(now),
+            outbox_messages::claimed_until.eq(None::<NaiveDateTime>),
             outbox_messages::attempts.eq(outbox_messages::attempts + 1),
             outbox_messages::last_error.eq(None::<String>),
         ))
@@ -75,6 +94,7 @@ pub fn mark_attempt_failed(
     let mut changes = diesel::update(outbox_messages::table.find(id))
         .set((
             outbox_messages::status.eq(status),
+            outbox_messages::claimed_until.eq(None::<NaiveDateTime>),
             outbox_messages::attempts.eq(outbox_messages::attempts + 1),
             outbox_messages::last_error.eq(error),
         ))

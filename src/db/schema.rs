@@ -124,6 +124,7 @@ diesel::table! {
         created_at -> Timestamp,
         disabled_at -> Nullable<Timestamp>,
         last_used_at -> Nullable<Timestamp>,
+        contact_email -> Nullable<Text>,
     }
 }
 
@@ -185,6 +186,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        claimed_until -> Nullable<Timestamp>,
     }
 }
 
@@ -277,4 +279,68 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     verification_records,
     throttles,
+    webhook_endpoints,
+    watchlist_entries,
+    webhook_dispatch,
+    webhook_deliveries,
 );
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> BigInt,
+        public_id -> Text,
+        api_client_id -> BigInt,
+        url -> Text,
+        event_types -> Text,
+        description -> Text,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        failing_since -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    watchlist_entries (api_client_id, declaration_id) {
+        api_client_id -> BigInt,
+        declaration_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_dispatch (id) {
+        id -> Integer,
+        position -> BigInt,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        public_id -> Text,
+        endpoint_id -> BigInt,
+        event_id -> Text,
+        event_type -> Text,
+        position -> BigInt,
+        declaration_public_id -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_response_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(webhook_endpoints -> api_clients (api_client_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(watchlist_entries -> declarations (declaration_id));

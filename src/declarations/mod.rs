@@ -6,6 +6,7 @@
 
 pub mod application;
 pub mod change_log;
+pub mod feed;
 pub mod changes;
 pub mod decisions;
 pub mod watch;

@@ -84,7 +84,12 @@ pub fn backoff(attempts: i32) -> chrono::Duration {
 
 /// One round: delivers every due message; returns how many were sent.
 pub fn deliver_due(db: &Db, transport: &MailTransport, from: &Mailbox) -> Result<usize, DbError> {
-    let due = db.write_blocking(|conn| outbox::due(conn, now(), BATCH).map_err(DbError::from))?;
+    // Claimed for longer than a round of BATCH deliveries can take.
+    let due = db.write_blocking(|conn| {
+        let at = now();
+        outbox::claim_due(conn, at, at + chrono::Duration::minutes(10), BATCH)
+            .map_err(DbError::from)
+    })?;
     let mut sent = 0;
     for message in due {
         let result = build_message(from, &message).and_then(|m| transport.send(&m));
@@ -161,6 +166,7 @@ mod tests {
             last_error: None,
             created_at: now,
             sent_at: None,
+            claimed_until: None,
         }
     }
 

@@ -48,11 +48,13 @@ pub enum EmailKind {
     StarChanged,
     /// 担当者変更のお知らせ: the contact person changed.
     ContactChanged,
+    /// Webhook送信停止のお知らせ: an API client's endpoint kept failing and was disabled.
+    WebhookEndpointDisabled,
 }
 
 impl EmailKind {
     /// Every kind, in the order of the lifecycle.
-    pub const ALL: [EmailKind; 9] = [
+    pub const ALL: [EmailKind; 10] = [
         EmailKind::DeclarationCompleted,
         EmailKind::Accepted,
         EmailKind::PasswordReset,
@@ -62,6 +64,7 @@ impl EmailKind {
         EmailKind::Reinstated,
         EmailKind::StarChanged,
         EmailKind::ContactChanged,
+        EmailKind::WebhookEndpointDisabled,
     ];
 
     /// The stable snake_case code stored in the outbox.
@@ -76,6 +79,7 @@ impl EmailKind {
             EmailKind::Reinstated => "reinstated",
             EmailKind::StarChanged => "star_changed",
             EmailKind::ContactChanged => "contact_changed",
+            EmailKind::WebhookEndpointDisabled => "webhook_endpoint_disabled",
         }
     }
 
@@ -795,6 +799,47 @@ impl<'s> Templates<'s> {
 
     /// Every e-mail ends alike: where to ask, the note for an unexpected recipient, that the
     /// address takes no replies, and the sender.
+    /// Webhook送信停止のお知らせ: to an API client's contact address (`r.organization_name` is
+    /// the client's name), when its endpoint failed for days and was disabled.
+    pub fn webhook_endpoint_disabled(
+        &self,
+        r: &Recipient,
+        url: &str,
+        failing_since: DateTime<Utc>,
+    ) -> Email {
+        let mut b = Body::addressed_to(r, self.language);
+        if self.ja() {
+            b.line("SECURITY ACTIONの検証APIをご利用いただきありがとうございます。");
+            b.line("次のWebhookのエンドポイントへの送信が失敗し続けたため、送信を停止しました。");
+            b.blank();
+            b.line(format!("　URL：{}", one_line(url)));
+            b.line(format!("　失敗が続いている期間：{} から", jst_date(failing_since)));
+            b.blank();
+            b.line("受信側を復旧したうえで、このエンドポイントを有効に戻すと送信を再開します。");
+            b.line("停止中の変更は、変更の通知で確認できます。");
+        } else {
+            b.line("Thank you for using the SECURITY ACTION verification API.");
+            b.line("Deliveries to this webhook endpoint kept failing, so it has been disabled:");
+            b.blank();
+            b.line(format!("  URL: {}", one_line(url)));
+            b.line(format!("  Failing since: {}", en_date(failing_since)));
+            b.blank();
+            b.line("Once the receiver works again, enable the endpoint to resume deliveries.");
+            b.line("The changes made meanwhile are in the change feed.");
+        }
+        self.finish(
+            EmailKind::WebhookEndpointDisabled,
+            r,
+            subject(
+                self.language,
+                "Webhook送信停止のお知らせ",
+                "Webhook endpoint disabled",
+            ),
+            b,
+            NotYou::Questions,
+        )
+    }
+
     fn finish(
         &self,
         kind: EmailKind,

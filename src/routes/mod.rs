@@ -18,6 +18,7 @@ pub mod reference;
 pub mod schema;
 pub mod table;
 pub mod verifications;
+pub mod webhooks;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -70,6 +71,17 @@ pub fn configure(config: &mut ServiceConfig) {
             .service(verifications::verify_batch)
             .service(verifications::verify)
             .service(verifications::verification_log)
-            .service(declaration_changes::list_changes),
+            .service(declaration_changes::list_changes)
+            .service(webhooks::create_endpoint)
+            .service(webhooks::list_endpoints)
+            .service(webhooks::get_endpoint)
+            .service(webhooks::update_endpoint)
+            .service(webhooks::delete_endpoint)
+            .service(webhooks::rotate_secret)
+            .service(webhooks::list_deliveries)
+            .service(webhooks::redeliver)
+            .service(webhooks::list_watchlist)
+            .service(webhooks::watch)
+            .service(webhooks::unwatch),
     );
 }

@@ -37,8 +37,9 @@ with a stable `code`; validation failures list every broken rule in `errors`. \
         (name = "verification", description = "Checking declarations and printed completion notices"),
         (name = "secretariat", description = "The secretariat (事務局): reviewing declarations, API clients, the audit trail, the outbox"),
         (name = "public", description = "The public registry of declarers and the scheme's statistics"),
+        (name = "webhooks", description = "Being told of changes: webhook endpoints, their deliveries, and the watchlist. Each event (schema `WebhookEvent`) is POSTed as JSON, signed as the Standard Webhooks specification says"),
     ),
-    components(schemas(ProblemDetails, FieldError, ProblemCodeSchema)),
+    components(schemas(ProblemDetails, FieldError, ProblemCodeSchema, crate::webhooks::dispatch::WebhookEvent)),
     modifiers(&SecuritySchemes)
 )]
 struct ApiDoc;
@@ -66,6 +67,10 @@ impl utoipa::Modify for SecuritySchemes {
                             (
                                 "declarations:changes",
                                 "Follow the ordered change feed of declarations",
+                            ),
+                            (
+                                "webhooks:manage",
+                                "Manage the client's webhook endpoints and watchlist",
                             ),
                         ]),
                     ),

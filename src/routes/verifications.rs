@@ -145,7 +145,7 @@ impl BatchResult {
     }
 }
 
-fn invalid_format(field: &str, error: IdentifierError) -> ApiError {
+pub(crate) fn invalid_format(field: &str, error: IdentifierError) -> ApiError {
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_format",

@@ -6,7 +6,7 @@ use actix_web::dev::ServerHandle;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use security_action::config::{
-    AcceptanceMode, AppEnv, Argon2Settings, Config, DatabaseUrl, LogFormat, Secret,
+    AcceptanceMode, AppEnv, Argon2Settings, Config, DatabaseUrl, LogFormat, WebhookSettings, Secret,
 };
 use security_action::startup::Application;
 use serde_json::Value;
@@ -180,6 +180,17 @@ pub fn test_config(database: DatabaseUrl, dir: &std::path::Path) -> Config {
         inquiry_email: TEST_INQUIRY_EMAIL.to_owned(),
         frontend_base_url: url::Url::parse(TEST_FRONTEND_BASE_URL).expect("URL"),
         review_business_days: Some(10),
+        // Tests deliver webhooks to receivers on 127.0.0.1, retrying quickly.
+        webhooks: WebhookSettings {
+            allow_private_networks: true,
+            require_https: false,
+            watch_for: chrono::Duration::days(180),
+            first_retry: std::time::Duration::from_millis(200),
+            give_up_after: chrono::Duration::hours(24),
+            disable_after: chrono::Duration::days(3),
+            timeout: std::time::Duration::from_secs(2),
+            poll: std::time::Duration::from_millis(100),
+        },
     }
 }
 
@@ -605,11 +616,7 @@ impl TestApp {
             .state
             .db
             .write(move |conn| {
-                security_action::secretariat::create_client(
-                    conn,
-                    "補助金申請システム",
-                    &scopes,
-                    None,
+                security_action::secretariat::create_client(conn, "補助金申請システム", &scopes, None, None,
                     &security_action::db::audit::Actor::system(),
                 )
             })

@@ -32,7 +32,7 @@ both_backends! {
             let (db, actor) = (db.clone(), actor.clone());
             tokio::task::spawn_blocking(move || {
                 db.write_blocking(|conn| {
-                    create_client(conn, "panicked", &["declarations:verify".to_owned()], None, &actor)?;
+                    create_client(conn, "panicked", &["declarations:verify".to_owned()], None, None, &actor)?;
                     a_bug_half_way_through()
                 })
             })
@@ -43,7 +43,7 @@ both_backends! {
             let (db, actor) = (db.clone(), actor.clone());
             tokio::task::spawn_blocking(move || {
                 db.write_blocking(|conn| {
-                    create_client(conn, "after", &["declarations:verify".to_owned()], None, &actor)
+                    create_client(conn, "after", &["declarations:verify".to_owned()], None, None, &actor)
                 })
             })
             .await

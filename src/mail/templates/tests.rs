@@ -63,6 +63,7 @@ fn every_email(t: &Templates, r: &Recipient, note: Option<&str>) -> Vec<Email> {
         t.star_changed(r, DECLARATION_ID, Star::OneStar, Star::TwoStar, when),
         t.star_changed(r, DECLARATION_ID, Star::TwoStar, Star::OneStar, when),
         t.contact_changed(r, DECLARATION_ID, when),
+        t.webhook_endpoint_disabled(r, "https://portal.example.jp/hooks", when),
     ]
 }
 
@@ -267,7 +268,11 @@ fn the_completion_email_says_when_the_logo_can_be_used() {
 
 #[test]
 fn no_email_speaks_of_the_api_or_of_tokens() {
-    for (language, e) in every_email_in_both_languages() {
+    // The one e-mail to an API client's engineers is about their endpoint (its URL included).
+    for (language, e) in every_email_in_both_languages()
+        .into_iter()
+        .filter(|(_, e)| e.kind != EmailKind::WebhookEndpointDisabled)
+    {
         let body = e.body.replace(RESET_URL, "");
         for needle in [
             "/v1/",

@@ -18,7 +18,7 @@ use crate::state::AppState;
 /// A new client.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "IT導入補助金 申請システム", "scopes": ["declarations:verify"]}))]
+#[schema(example = json!({"name": "IT導入補助金 申請システム", "scopes": ["declarations:verify"], "contact_email": "api-admin@portal.example.jp"}))]
 pub struct NewClientInput {
     /// Who the client is, 1–200 characters.
     #[schema(value_type = crate::routes::schema::Text200, inline)]
@@ -26,6 +26,10 @@ pub struct NewClientInput {
     /// At least one of the known scopes (`declarations:verify`), none twice.
     #[schema(value_type = crate::routes::schema::Scopes, inline)]
     pub scopes: Vec<String>,
+    /// Where the secretariat writes to the client, for example when a webhook endpoint is
+    /// disabled after failing for days. Optional.
+    #[schema(value_type = Option<crate::routes::schema::Email>, inline)]
+    pub contact_email: Option<String>,
 }
 
 /// A client as listed (never its secret).
@@ -37,6 +41,9 @@ pub struct ClientView {
     pub created_at: DateTime<Utc>,
     pub disabled_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// Where the secretariat writes to the client; null when not given.
+    #[schema(required, max_length = 254)]
+    pub contact_email: Option<String>,
 }
 
 impl From<api_clients::ApiClient> for ClientView {
@@ -48,6 +55,7 @@ impl From<api_clients::ApiClient> for ClientView {
             created_at: db::utc(c.created_at),
             disabled_at: c.disabled_at.map(db::utc),
             last_used_at: c.last_used_at.map(db::utc),
+            contact_email: c.contact_email,
         }
     }
 }
@@ -102,6 +110,7 @@ pub async fn create_client(
                 conn,
                 input.name.trim(),
                 &input.scopes,
+                input.contact_email.as_deref(),
                 account.map(|a| a.id),
                 &actor,
             )
