@@ -211,7 +211,11 @@ impl Metrics {
             }
             Err(error) => tracing::warn!(%error, "cannot count the outbox for metrics"),
         }
-        match state.db.read(|conn| Ok::<_, crate::db::DbError>(webhooks::oldest_pending(conn)?)).await {
+        match state
+            .db
+            .read(|conn| Ok::<_, crate::db::DbError>(webhooks::oldest_pending(conn)?))
+            .await
+        {
             Ok(oldest) => inner.webhook_oldest_pending.set(oldest.map_or(0.0, |at| {
                 (crate::db::now() - at).num_milliseconds().max(0) as f64 / 1000.0
             })),

@@ -162,13 +162,15 @@ pub fn create_client(
     let scopes_text = scopes.join(" ");
     api_clients::insert(
         conn,
-        &client_id,
-        name,
-        &token_digest(&client_secret),
-        &scopes_text,
-        contact_email,
-        created_by,
-        now,
+        &api_clients::NewApiClient {
+            client_id: &client_id,
+            name,
+            secret_hash: &token_digest(&client_secret),
+            scopes: &scopes_text,
+            contact_email,
+            created_by,
+            created_at: now,
+        },
     )?;
     audit::record(
         conn,

@@ -23,26 +23,24 @@ pub struct ApiClient {
     pub contact_email: Option<String>,
 }
 
-pub fn insert(
-    conn: &mut DbConnection,
-    client_id: &str,
-    name: &str,
-    secret_hash: &str,
-    scopes: &str,
-    contact_email: Option<&str>,
-    created_by: Option<i64>,
-    now: NaiveDateTime,
-) -> QueryResult<i64> {
+/// A new client as stored.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = api_clients)]
+pub struct NewApiClient<'a> {
+    pub client_id: &'a str,
+    pub name: &'a str,
+    pub secret_hash: &'a str,
+    /// Space-separated.
+    pub scopes: &'a str,
+    pub contact_email: Option<&'a str>,
+    #[diesel(column_name = created_by_account_id)]
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, client: &NewApiClient<'_>) -> QueryResult<i64> {
     diesel::insert_into(api_clients::table)
-        .values((
-            api_clients::client_id.eq(client_id),
-            api_clients::name.eq(name),
-            api_clients::secret_hash.eq(secret_hash),
-            api_clients::scopes.eq(scopes),
-            api_clients::contact_email.eq(contact_email),
-            api_clients::created_by_account_id.eq(created_by),
-            api_clients::created_at.eq(now),
-        ))
+        .values(client)
         .returning(api_clients::id)
         .get_result(conn)
 }

@@ -55,4 +55,3 @@ impl From<ChangeEntry> for ChangeItem {
         }
     }
 }
-

@@ -6,9 +6,9 @@
 
 pub mod application;
 pub mod change_log;
-pub mod feed;
 pub mod changes;
 pub mod decisions;
+pub mod feed;
 pub mod watch;
 
 use chrono::NaiveDateTime;

@@ -813,7 +813,10 @@ impl<'s> Templates<'s> {
             b.line("次のWebhookのエンドポイントへの送信が失敗し続けたため、送信を停止しました。");
             b.blank();
             b.line(format!("　URL：{}", one_line(url)));
-            b.line(format!("　失敗が続いている期間：{} から", jst_date(failing_since)));
+            b.line(format!(
+                "　失敗が続いている期間：{} から",
+                jst_date(failing_since)
+            ));
             b.blank();
             b.line("受信側を復旧したうえで、このエンドポイントを有効に戻すと送信を再開します。");
             b.line("停止中の変更は、変更の通知で確認できます。");

@@ -278,7 +278,12 @@ pub struct DeliveryPath {
 }
 
 fn actor(req: &HttpRequest, state: &AppState, caller: &ApiCaller) -> crate::db::audit::Actor {
-    common::actor(req, state, "api_client", Some(caller.client.client_id.clone()))
+    common::actor(
+        req,
+        state,
+        "api_client",
+        Some(caller.client.client_id.clone()),
+    )
 }
 
 fn event_types_of(types: &[String]) -> Result<String, ApiError> {
@@ -532,7 +537,12 @@ pub async fn list_deliveries(
         .db
         .read(move |conn| {
             let endpoint = endpoints::load(conn, client, &id)?;
-            Ok::<_, ApiError>(store::deliveries_page(conn, endpoint.id, before, limit + 1)?)
+            Ok::<_, ApiError>(store::deliveries_page(
+                conn,
+                endpoint.id,
+                before,
+                limit + 1,
+            )?)
         })
         .await?;
     let (rows, next_cursor) = common::paginate(rows, limit, |d| d.id);
@@ -700,9 +710,7 @@ pub async fn list_watchlist(
     let client = caller.client.row_id;
     let rows = state
         .db
-        .read(move |conn| {
-            Ok::<_, DbError>(store::watchlist_page(conn, client, before, limit + 1)?)
-        })
+        .read(move |conn| Ok::<_, DbError>(store::watchlist_page(conn, client, before, limit + 1)?))
         .await?;
     let (rows, next_cursor) = common::paginate(rows, limit, |r| r.0);
     Ok(HttpResponse::Ok().json(WatchlistPage {

@@ -8,6 +8,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use crate::config::WebhookSettings;
 
+/// How long a registration waits for the name to resolve.
+const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// The longest endpoint URL accepted.
 pub const MAX_URL_CHARS: usize = 2000;
 
@@ -80,7 +83,9 @@ pub enum UrlProblem {
     TooLong,
     Unparsable,
     /// Not http(s), or http where https is required.
-    Scheme { https_only: bool },
+    Scheme {
+        https_only: bool,
+    },
     /// User name or password in the URL, or a fragment.
     Credentials,
     /// The host is, or resolves to, a special address.
@@ -132,8 +137,11 @@ pub async fn check_resolves(url: &url::Url, settings: &WebhookSettings) -> Resul
     }
     let host = url.host_str().ok_or(UrlProblem::Unparsable)?.to_owned();
     let port = url.port_or_known_default().unwrap_or(443);
-    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
+    // A name server that does not answer must not hold the request.
+    let lookup = tokio::net::lookup_host((host.as_str(), port));
+    let addresses: Vec<SocketAddr> = tokio::time::timeout(RESOLVE_TIMEOUT, lookup)
         .await
+        .map_err(|_| UrlProblem::Unresolvable)?
         .map_err(|_| UrlProblem::Unresolvable)?
         .collect();
     if addresses.is_empty() {
@@ -194,17 +202,45 @@ mod tests {
     #[test]
     fn special_addresses_are_told_apart_from_public_ones() {
         for special in [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
-            "169.254.169.254", "100.64.0.1", "0.0.0.0", "255.255.255.255", "224.0.0.1",
-            "240.0.0.1", "192.0.2.1", "198.18.0.1", "192.0.0.8", "::1", "::", "fe80::1",
-            "fc00::1", "fd12:3456::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
-            "2001:db8::1", "64:ff9b::a00:1", "2002:c0a8:101::1", "::127.0.0.1",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "224.0.0.1",
+            "240.0.0.1",
+            "192.0.2.1",
+            "198.18.0.1",
+            "192.0.0.8",
+            "::1",
+            "::",
+            "fe80::1",
+            "fc00::1",
+            "fd12:3456::1",
+            "ff02::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "2001:db8::1",
+            "64:ff9b::a00:1",
+            "2002:c0a8:101::1",
+            "::127.0.0.1",
         ] {
             assert!(is_special(special.parse().unwrap()), "{special} is special");
         }
         for public in [
-            "8.8.8.8", "1.1.1.1", "172.32.0.1", "100.128.0.1", "203.0.114.1", "2606:4700::1111",
-            "2a00:1450::1", "::ffff:8.8.8.8", "64:ff9b::808:808",
+            "8.8.8.8",
+            "1.1.1.1",
+            "172.32.0.1",
+            "100.128.0.1",
+            "203.0.114.1",
+            "2606:4700::1111",
+            "2a00:1450::1",
+            "::ffff:8.8.8.8",
+            "64:ff9b::808:808",
         ] {
             assert!(!is_special(public.parse().unwrap()), "{public} is public");
         }
@@ -219,17 +255,35 @@ mod tests {
             parse_url("http://hooks.example.com/x", &settings(false, true)),
             Err(UrlProblem::Scheme { https_only: true })
         );
-        assert_eq!(parse_url("ftp://example.com/", &open), Err(UrlProblem::Scheme { https_only: false }));
-        assert_eq!(parse_url("https://u:p@example.com/", &open), Err(UrlProblem::Credentials));
-        assert_eq!(parse_url("https://127.0.0.1/", &open), Err(UrlProblem::PrivateAddress));
-        assert_eq!(parse_url("https://[::1]:8443/", &open), Err(UrlProblem::PrivateAddress));
-        assert_eq!(parse_url("https://0x7f.1/", &open), Err(UrlProblem::PrivateAddress));
+        assert_eq!(
+            parse_url("ftp://example.com/", &open),
+            Err(UrlProblem::Scheme { https_only: false })
+        );
+        assert_eq!(
+            parse_url("https://u:p@example.com/", &open),
+            Err(UrlProblem::Credentials)
+        );
+        assert_eq!(
+            parse_url("https://127.0.0.1/", &open),
+            Err(UrlProblem::PrivateAddress)
+        );
+        assert_eq!(
+            parse_url("https://[::1]:8443/", &open),
+            Err(UrlProblem::PrivateAddress)
+        );
+        assert_eq!(
+            parse_url("https://0x7f.1/", &open),
+            Err(UrlProblem::PrivateAddress)
+        );
         assert!(parse_url("https://127.0.0.1/", &settings(true, false)).is_ok());
         assert_eq!(parse_url("not a url", &open), Err(UrlProblem::Unparsable));
         let long = format!("https://example.com/{}", "a".repeat(MAX_URL_CHARS - 20));
         assert_eq!(long.chars().count(), MAX_URL_CHARS);
         assert!(parse_url(&long, &open).is_ok());
-        assert_eq!(parse_url(&format!("{long}a"), &open), Err(UrlProblem::TooLong));
+        assert_eq!(
+            parse_url(&format!("{long}a"), &open),
+            Err(UrlProblem::TooLong)
+        );
     }
 
     #[tokio::test]

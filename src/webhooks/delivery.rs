@@ -83,10 +83,7 @@ pub enum Outcome {
     /// 410 Gone: the receiver wants no more.
     Gone,
     /// Another status, a timeout, a refused or failed connection.
-    Failed {
-        status: Option<u16>,
-        error: String,
-    },
+    Failed { status: Option<u16>, error: String },
 }
 
 /// The worker's shared parts.
@@ -142,7 +139,9 @@ impl Deliverer {
             if head != seen {
                 match self.dispatch().await {
                     Ok(()) => seen = head,
-                    Err(error) => tracing::warn!(%error, "cannot turn changes into webhook deliveries"),
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot turn changes into webhook deliveries")
+                    }
                 }
             }
             match self.start_due().await {
@@ -304,7 +303,10 @@ impl Deliverer {
             .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(standardwebhooks::HEADER_WEBHOOK_ID, &delivery.event_id)
-            .header(standardwebhooks::HEADER_WEBHOOK_TIMESTAMP, timestamp.to_string())
+            .header(
+                standardwebhooks::HEADER_WEBHOOK_TIMESTAMP,
+                timestamp.to_string(),
+            )
             .header(standardwebhooks::HEADER_WEBHOOK_SIGNATURE, signature)
             .body(delivery.payload.clone())
             .send()
@@ -374,7 +376,8 @@ impl Deliverer {
             Outcome::Failed { status, error } => {
                 let attempts = delivery.attempts + 1;
                 let wait = with_jitter(retry_wait(self.settings.first_retry, attempts));
-                let next = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(6));
+                let next =
+                    now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(6));
                 let give_up = next > delivery.created_at + self.settings.give_up_after;
                 store::record_attempt(
                     conn,
@@ -488,7 +491,10 @@ mod tests {
     fn jitter_stays_within_a_fifth() {
         for _ in 0..1000 {
             let w = with_jitter(Duration::from_secs(100));
-            assert!(w >= Duration::from_secs(80) && w <= Duration::from_secs(120), "{w:?}");
+            assert!(
+                w >= Duration::from_secs(80) && w <= Duration::from_secs(120),
+                "{w:?}"
+            );
         }
     }
 
@@ -511,15 +517,19 @@ mod tests {
                 .unwrap();
         }
         let stranger = super::super::endpoints::new_secret();
-        assert!(standardwebhooks::Webhook::new(&stranger)
-            .unwrap()
-            .verify(payload.as_bytes(), &headers)
-            .is_err());
+        assert!(
+            standardwebhooks::Webhook::new(&stranger)
+                .unwrap()
+                .verify(payload.as_bytes(), &headers)
+                .is_err()
+        );
         let mut tampered = payload.to_owned();
         tampered.push(' ');
-        assert!(standardwebhooks::Webhook::new(&new)
-            .unwrap()
-            .verify(tampered.as_bytes(), &headers)
-            .is_err());
+        assert!(
+            standardwebhooks::Webhook::new(&new)
+                .unwrap()
+                .verify(tampered.as_bytes(), &headers)
+                .is_err()
+        );
     }
 }

@@ -199,7 +199,9 @@ pub fn create(
         "webhook_endpoint",
         Some(&public_id),
         None,
-        Some(&serde_json::json!({"url": url, "event_types": event_types.split(' ').collect::<Vec<_>>()})),
+        Some(
+            &serde_json::json!({"url": url, "event_types": event_types.split(' ').collect::<Vec<_>>()}),
+        ),
         now,
     )?;
     let endpoint = store::endpoint_of_client(conn, api_client_id, &public_id)?
@@ -267,8 +269,12 @@ pub fn update(
         "webhook_endpoint.updated",
         "webhook_endpoint",
         Some(public_id),
-        Some(&serde_json::json!({"url": before.url, "event_types": before.event_types, "enabled": before.enabled})),
-        Some(&serde_json::json!({"url": update.url, "event_types": update.event_types, "enabled": update.enabled})),
+        Some(
+            &serde_json::json!({"url": before.url, "event_types": before.event_types, "enabled": before.enabled}),
+        ),
+        Some(
+            &serde_json::json!({"url": update.url, "event_types": update.event_types, "enabled": update.enabled}),
+        ),
         now,
     )?;
     load(conn, api_client_id, public_id)
@@ -351,5 +357,10 @@ pub fn watch(
             )),
         };
     }
-    Ok(store::watch(conn, api_client_id, declaration_id, db::now())?)
+    Ok(store::watch(
+        conn,
+        api_client_id,
+        declaration_id,
+        db::now(),
+    )?)
 }

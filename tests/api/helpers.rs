@@ -6,7 +6,7 @@ use actix_web::dev::ServerHandle;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use security_action::config::{
-    AcceptanceMode, AppEnv, Argon2Settings, Config, DatabaseUrl, LogFormat, WebhookSettings, Secret,
+    AcceptanceMode, AppEnv, Argon2Settings, Config, DatabaseUrl, LogFormat, Secret, WebhookSettings,
 };
 use security_action::startup::Application;
 use serde_json::Value;
@@ -616,7 +616,12 @@ impl TestApp {
             .state
             .db
             .write(move |conn| {
-                security_action::secretariat::create_client(conn, "補助金申請システム", &scopes, None, None,
+                security_action::secretariat::create_client(
+                    conn,
+                    "補助金申請システム",
+                    &scopes,
+                    None,
+                    None,
                     &security_action::db::audit::Actor::system(),
                 )
             })

@@ -24,3 +24,4 @@ mod reference;
 mod secretariat;
 mod transport;
 mod verification;
+mod webhooks;
