@@ -206,6 +206,16 @@ def summary(results):
         lambda b: f"{fmt(get(b, 'feed', 'read', 'entries'))} ({fmt(get(b, 'feed', 'read', 'n'), '', 0)})")
     row("change feed from the beginning: entries/s", lambda b: fmt(get(b, "feed", "read", "entries_per_s"), "", 0))
     row("change feed: a page of 1,000 p50 / p95", lambda b: p50_p95(get(b, "feed", "read")))
+    row("webhooks: change → delivery p50 / p99 (first of 10 endpoints)",
+        lambda b: f"{fmt(get(b, 'webhooks', 'latency_ms', 'p50'), 'ms')} / "
+        f"{fmt(get(b, 'webhooks', 'latency_ms', 'p99'), 'ms')} ({fmt(get(b, 'webhooks', 'missed'), '', 0)} missed)")
+    row("webhooks: change → tenth endpoint p50 / p99",
+        lambda b: f"{fmt(get(b, 'webhooks', 'tenth_endpoint_latency_ms', 'p50'), 'ms')} / "
+        f"{fmt(get(b, 'webhooks', 'tenth_endpoint_latency_ms', 'p99'), 'ms')}")
+    row("webhooks: burst deliveries/s (deliveries of expected; changes in s)",
+        lambda b: f"{fmt(get(b, 'webhooks', 'burst', 'deliveries_per_s'), '', 0)} "
+        f"({fmt(get(b, 'webhooks', 'burst', 'deliveries'), '', 0)} of {fmt(get(b, 'webhooks', 'burst', 'expected'), '', 0)}; "
+        f"{fmt(get(b, 'webhooks', 'burst', 'changes'), '', 0)} changes in {fmt(get(b, 'webhooks', 'burst', 'changes_seconds'), 's')})")
     row("change feed: change → waiting reader p50 / p99",
         lambda b: f"{fmt(get(b, 'feed', 'latency', 'latency_ms', 'p50'), 'ms')} / "
         f"{fmt(get(b, 'feed', 'latency', 'latency_ms', 'p99'), 'ms')} ({fmt(get(b, 'feed', 'latency', 'missed'), '', 0)} missed)")

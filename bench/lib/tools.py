@@ -6,6 +6,8 @@
     tools.py token BASE CLIENT_ID CLIENT_SECRET [SCOPE]   a client-credentials access token
     tools.py feed-read BASE TOKEN                    the whole change feed from the beginning,
                                                      1,000 entries a request: entries per second
+    tools.py webhooks BASE TOKEN OPERATOR_USER OPERATOR_PASSWORD IDS_JSON N   webhook latency
+                                                     (N changes) and a burst's deliveries/s
     tools.py feed-latency BASE TOKEN OPERATOR_USER OPERATOR_PASSWORD ID N   N revocations and
                                                      reinstatements of ID, each while a reader
                                                      waits on the feed: change → arrival (ms)
@@ -121,11 +123,13 @@ def cmd_feed_read(base, token):
         entries += len(page["items"])
         for item in page["items"]:
             live[item["declaration_id"]] = item["valid"]
+    live_ids = [d for d, v in live.items() if v]
     seconds = time.perf_counter() - started
     result = summarize(latencies, {200: len(latencies)})
     result.update({"entries": entries, "seconds": round(seconds, 2),
                    "entries_per_s": round(entries / seconds, 1) if seconds else None,
-                   "live_id": next((d for d, v in reversed(list(live.items())) if v), None),
+                   "live_id": live_ids[-1] if live_ids else None,
+                   "live_ids": live_ids[-201:-1],
                    "cursor": cursor})
     print(json.dumps(result))
 
@@ -184,6 +188,132 @@ def cmd_feed_latency(base, token, operator_user, operator_password, declaration_
         cursor = page["next_cursor"]
     result = summarize(latencies, {200: len(latencies)})
     result["missed"] = misses
+    print(json.dumps(result))
+
+
+def cmd_webhooks(base, token, operator_user, operator_password, ids_json, n):
+    """Webhooks to a local receiver: 10 endpoints (the most a client may have) watching the
+    declarations in IDS_JSON (a JSON list of live IDs). First N changes one after the other,
+    each timed from sending the change to its first delivery (and to the tenth); then every
+    declaration revoked and reinstated by 8 threads at once, and the deliveries per second
+    from the first change sent to the last delivery received."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    ids = json.loads(ids_json)
+    if len(ids) < 10:
+        fail(f"webhooks: need at least 10 live declarations, got {len(ids)}")
+    arrivals, lock = [], threading.Lock()
+
+    class Receiver(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            at = time.perf_counter_ns()
+            event = json.loads(body)
+            with lock:
+                arrivals.append((at, event["declaration_id"], event["kind"], self.headers["webhook-id"]))
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    receiver = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    conn = connection(base)
+    client = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def call(c, method, path, headers, body=None, expect=(200,)):
+        c.request(method, path, headers=headers, body=None if body is None else json.dumps(body))
+        response = c.getresponse()
+        data = response.read()
+        if response.status not in expect:
+            fail(f"{method} {path} answered {response.status}: {data[:300]!r}")
+        return json.loads(data) if data else None
+
+    for _ in range(10):
+        call(conn, "POST", "/v1/webhook-endpoints", client,
+             {"url": receiver, "event_types": ["declaration.revoked", "declaration.reinstated"]}, (201,))
+    for declaration_id in ids:
+        call(conn, "PUT", f"/v1/watchlist/{declaration_id}", client, None, (204,))
+    login = call(conn, "POST", "/v1/auth/login", {"Content-Type": "application/json"},
+                 {"user_number": operator_user, "password": operator_password})
+    operator = {"Authorization": f"Bearer {login['access_token']}", "Content-Type": "application/json"}
+
+    def change(c, declaration_id, revoke):
+        action = "revocation" if revoke else "reinstatement"
+        call(c, "POST", f"/v1/admin/declarations/{declaration_id}/{action}", operator,
+             {"reason": "other"} if revoke else {})
+
+    def wait_until(count, seconds):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            with lock:
+                if len(arrivals) >= count:
+                    return True
+            time.sleep(0.002)
+        return False
+
+    first_latencies, tenth_latencies, misses = [], [], 0
+    target = ids[0]
+    for i in range(int(n)):
+        before = len(arrivals)
+        sent = time.perf_counter_ns()
+        change(conn, target, i % 2 == 0)
+        if not wait_until(before + 10, 30):
+            misses += 1
+            continue
+        with lock:
+            mine = sorted(a[0] for a in arrivals[before:before + 10])
+        first_latencies.append((mine[0] - sent) / 1e6)
+        tenth_latencies.append((mine[-1] - sent) / 1e6)
+    if int(n) % 2 == 1:
+        change(conn, target, False)
+        wait_until(len(arrivals) + 10, 30)
+    burst_ids = ids[1:]
+    before = len(arrivals)
+    expected = before + 2 * len(burst_ids) * 10
+    started = time.perf_counter_ns()
+
+    def worker(part):
+        c = connection(base)
+        for declaration_id in part:
+            change(c, declaration_id, True)
+        for declaration_id in part:
+            change(c, declaration_id, False)
+
+    threads = [threading.Thread(target=worker, args=(burst_ids[k::8],)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    changes_done = time.perf_counter_ns()
+    complete = wait_until(expected, 180)
+    with lock:
+        burst = arrivals[before:]
+        ids_seen = [a[3] for a in arrivals]
+    last = max(a[0] for a in burst) if burst else changes_done
+    seconds = (last - started) / 1e9
+    server.shutdown()
+    result = summarize(first_latencies, {204: len(first_latencies)})
+    result.update({
+        "missed": misses,
+        "tenth_endpoint_latency_ms": summarize(tenth_latencies, {})["latency_ms"],
+        "burst": {
+            "changes": 2 * len(burst_ids),
+            "changes_seconds": round((changes_done - started) / 1e9, 2),
+            "deliveries": len(burst),
+            "expected": expected - before,
+            "complete": complete,
+            "seconds": round(seconds, 2),
+            "deliveries_per_s": round(len(burst) / seconds, 1) if seconds else None,
+        },
+        "duplicates": len(ids_seen) - len(set(ids_seen)),
+    })
     print(json.dumps(result))
 
 
@@ -462,7 +592,7 @@ COMMANDS = {
     "seq-get": cmd_seq_get, "seq-batch": cmd_seq_batch, "wrk-json": cmd_wrk_json,
     "pgbench-json": cmd_pgbench_json, "proc": cmd_proc, "cpu": cmd_cpu, "export": cmd_export,
     "machine": cmd_machine, "put": cmd_put, "feed-read": cmd_feed_read,
-    "feed-latency": cmd_feed_latency,
+    "feed-latency": cmd_feed_latency, "webhooks": cmd_webhooks,
 }
 
 if __name__ == "__main__":
