@@ -224,6 +224,14 @@ def _complete(case):
             case.query["corporate_number"] = _corporate_number(case.query["corporate_number"])
         if "cursor" in case.query:
             case.query["cursor"] = _cursor()
+        if path == "/v1/declaration-changes":
+            # A cursor this feed gave (the beginning, or an early position), and a short wait:
+            # a long poll on a quiet registry holds the request for `wait` seconds by design.
+            if "after" in case.query:
+                position = random.choice([0, 1, 5, 100])
+                case.query["after"] = base64.urlsafe_b64encode(f"v1:{position}".encode()).decode().rstrip("=")
+            if "wait" in case.query:
+                case.query["wait"] = random.choice([0, 1])
     if case.headers:
         # The same key with another body is refused by design; every positive case is new.
         if "Idempotency-Key" in case.headers:
@@ -247,6 +255,10 @@ def _complete(case):
         _disclosure(body)
     elif path == "/v1/me/organization":
         _organization(body, partial=True)
+    elif path.startswith("/v1/webhook-endpoints") and "url" in body:
+        # The URL must resolve, and to an address the fuzzed service allows (it runs with
+        # WEBHOOK_ALLOW_PRIVATE_NETWORKS=true; nothing listens on port 9).
+        body["url"] = f"http://127.0.0.1:9/hooks/{uuid.uuid4().hex}"
     elif path in ("/v1/auth/password", "/v1/auth/password-resets"):
         body["new_password"] = _password(
             body.get("new_password"), os.environ.get("FUZZ_USER_NUMBER")

@@ -86,6 +86,10 @@ impl Application {
             Arc::clone(&mail_wakeup),
         )
         .context("cannot set up webhook delivery")?;
+        let changes = ChangeWatch::default();
+        let verification_cache = Arc::new(crate::verification::cache::VerificationCache::new(
+            changes.clone(),
+        ));
         let state = AppState {
             stats_cache: Arc::new(TimedCache::new(std::time::Duration::from_secs(
                 config.stats_cache_seconds,
@@ -97,6 +101,7 @@ impl Application {
             lookups: VerificationLookups::start(
                 db.clone(),
                 (config.db_pool_size / 2).max(1) as usize,
+                Arc::clone(&verification_cache),
             ),
             config: Arc::new(config),
             db,
@@ -104,7 +109,7 @@ impl Application {
             mail_wakeup,
             clients: Arc::new(ClientDirectory::default()),
             metrics,
-            changes: ChangeWatch::default(),
+            changes,
             sessions: Arc::default(),
             webhooks,
         };
@@ -118,6 +123,11 @@ impl Application {
             std::time::Duration::from_millis(state.config.change_poll_milliseconds),
         ));
         tokio::spawn(state.webhooks.clone().run(state.changes.clone()));
+        // Verifications are answered from the database until the cache is warm.
+        tokio::spawn(verification_cache.run(
+            state.db.clone(),
+            std::time::Duration::from_millis(state.config.change_poll_milliseconds),
+        ));
         let transport =
             MailTransport::from_config(&state.config).context("cannot set up e-mail delivery")?;
         let from = sender_mailbox(&state.config).context("cannot form the sender address")?;

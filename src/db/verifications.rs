@@ -7,7 +7,7 @@ use super::DbConnection;
 use super::schema::{api_clients, declarations, declarers, verification_records};
 
 /// What a verification needs of a declaration: one indexed look-up by its public ID.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct Lookup {
     pub id: i64,
     pub public_id: String,
@@ -56,6 +56,29 @@ pub fn lookup(conn: &mut DbConnection, public_id: &str) -> QueryResult<Option<Lo
         // the statement again on every call.
         .load(conn)
         .map(|rows| rows.into_iter().next())
+}
+
+/// Declarations by row ID, after `after`, in row order (warming the verification cache).
+pub fn lookup_page(conn: &mut DbConnection, after: i64, limit: i64) -> QueryResult<Vec<Lookup>> {
+    declarations::table
+        .inner_join(declarers::table)
+        .filter(declarations::id.gt(after))
+        .order(declarations::id.asc())
+        .limit(limit)
+        .select(LOOKUP)
+        .load(conn)
+}
+
+/// Declarations by row IDs (following the change log).
+pub fn lookup_rows(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Lookup>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    declarations::table
+        .inner_join(declarers::table)
+        .filter(declarations::id.eq_any(ids))
+        .select(LOOKUP)
+        .load(conn)
 }
 
 /// Many declarations in one query (a batch verification).

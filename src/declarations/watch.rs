@@ -20,6 +20,8 @@ pub struct ChangeWatch {
     /// Set when the service stops: waiting requests answer at once instead of holding the
     /// graceful stop for the rest of their wait.
     stopping: Arc<watch::Sender<bool>>,
+    /// Changes this process committed (counted when the writer pokes, after its commit).
+    local_writes: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Default for ChangeWatch {
@@ -28,6 +30,7 @@ impl Default for ChangeWatch {
             head: Arc::new(watch::Sender::new(0)),
             poke: Arc::new(Notify::new()),
             stopping: Arc::new(watch::Sender::new(false)),
+            local_writes: Arc::default(),
         }
     }
 }
@@ -35,7 +38,14 @@ impl Default for ChangeWatch {
 impl ChangeWatch {
     /// Asks for a look at the head now (after this process committed a change).
     pub fn poke(&self) {
+        self.local_writes
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         self.poke.notify_one();
+    }
+
+    /// How many changes this process has committed (pokes so far).
+    pub fn local_writes(&self) -> u64 {
+        self.local_writes.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// The newest position seen so far.

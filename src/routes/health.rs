@@ -17,6 +17,12 @@ pub struct Health {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub database: Option<&'static str>,
+    /// Whether verifications are answered from memory (`current`), or from the database while
+    /// the in-memory answers warm up or catch up with the change log (`warming`, `behind`)
+    /// (readiness only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = "current")]
+    pub verification_cache: Option<&'static str>,
 }
 
 /// The process is up.
@@ -26,6 +32,7 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health {
         status: "ok",
         database: None,
+        verification_cache: None,
     })
 }
 
@@ -34,7 +41,7 @@ pub async fn healthz() -> HttpResponse {
     tag = "operations",
     responses(
         (status = 200, description = "Ready to serve", body = Health,
-         example = json!({"status": "ready", "database": "sqlite"})),
+         example = json!({"status": "ready", "database": "sqlite", "verification_cache": "current"})),
         (status = 503, description = "The database does not answer", body = crate::error::ProblemDetails,
          content_type = "application/problem+json"),
     )
@@ -56,5 +63,6 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     Ok(HttpResponse::Ok().json(Health {
         status: "ready",
         database: Some(state.db.backend()),
+        verification_cache: Some(state.lookups.cache.describe()),
     }))
 }

@@ -123,6 +123,13 @@ schema_types! {
     DisclosureMethods => unique_list(DisclosureMethod::schema());
     /// One or more of the known scopes, none twice.
     Scopes => unique_list(string().enum_values(Some(KNOWN_SCOPES)).into());
+    /// One or more webhook event types, none twice.
+    EventTypes => unique_list(
+        string()
+            .enum_values(Some(crate::webhooks::endpoints::event_types()))
+            .into(),
+    )
+    .max_items(Some(crate::domain::declaration::ChangeKind::ALL.len()));
     /// A live status: `declared` or `accepted`.
     LiveStatus => string().enum_values(Some(
         [Status::Declared, Status::Accepted].map(Status::code),

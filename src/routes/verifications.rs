@@ -14,8 +14,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::clients::ApiCaller;
 use crate::auth::extract::Declarer;
+use crate::db;
 use crate::db::verifications::{self, Lookup, VerificationRecord};
-use crate::db::{self, DbError};
 use crate::declarations::load_owned;
 use crate::domain::corporate_number::CorporateNumber;
 use crate::domain::declaration::{Star, Status};
@@ -458,11 +458,8 @@ pub async fn verify_batch(
     ids.sort();
     ids.dedup();
     let found: HashMap<String, Lookup> = state
-        .db
-        .read(move |conn| {
-            let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-            Ok::<_, DbError>(verifications::lookup_many(conn, &refs)?)
-        })
+        .lookups
+        .find_many(ids)
         .await?
         .into_iter()
         .map(|l| (l.public_id.clone(), l))

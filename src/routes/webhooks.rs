@@ -39,10 +39,10 @@ pub struct NewEndpointInput {
     /// The event types to send, at least one, none twice: `declaration.applied`,
     /// `declaration.accepted`, `declaration.revoked`, `declaration.reinstated`,
     /// `declaration.withdrawn`, `declaration.star_changed`, `declaration.organization_changed`.
-    #[schema(value_type = Vec<EventType>, min_items = 1, max_items = 7)]
+    #[schema(value_type = crate::routes::schema::EventTypes, inline)]
     pub event_types: Vec<String>,
-    /// A note for the client's own people, up to 500 characters.
-    #[schema(max_length = 500)]
+    /// A note for the client's own people, up to 200 characters, one line.
+    #[schema(value_type = Option<crate::routes::schema::OptionalText200>, inline)]
     pub description: Option<String>,
 }
 
@@ -72,9 +72,10 @@ pub enum EventType {
 pub struct EndpointPatch {
     #[schema(max_length = 2000, format = "uri")]
     pub url: Option<String>,
-    #[schema(value_type = Option<Vec<EventType>>, min_items = 1, max_items = 7)]
+    #[schema(value_type = Option<crate::routes::schema::EventTypes>, inline)]
     pub event_types: Option<Vec<String>>,
-    #[schema(max_length = 500)]
+    /// A note for the client's own people, up to 200 characters, one line.
+    #[schema(value_type = Option<crate::routes::schema::OptionalText200>, inline)]
     pub description: Option<String>,
     /// `false` stops deliveries; `true` resumes them (also after the service disabled the
     /// endpoint).
@@ -96,7 +97,7 @@ pub struct EndpointView {
     pub url: String,
     #[schema(value_type = Vec<EventType>, max_items = 7)]
     pub event_types: Vec<String>,
-    #[schema(max_length = 500)]
+    #[schema(max_length = 200)]
     pub description: String,
     pub enabled: bool,
     /// Why it is disabled: `client` (by the client), `gone` (the receiver answered 410),

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
+use super::cache::{Cached, VerificationCache};
 use crate::db::verifications::{self, Lookup};
 use crate::db::{Db, DbError};
 
@@ -29,19 +30,45 @@ struct Pending {
 #[derive(Clone)]
 pub struct VerificationLookups {
     sender: mpsc::UnboundedSender<Pending>,
+    db: Db,
+    /// Answers without the database while it is warm and current.
+    pub cache: Arc<VerificationCache>,
 }
 
 impl VerificationLookups {
     /// Starts the dispatcher on the current runtime, running at most `concurrency` queries at
     /// a time (each holds one pooled connection).
-    pub fn start(db: Db, concurrency: usize) -> Self {
+    pub fn start(db: Db, concurrency: usize, cache: Arc<VerificationCache>) -> Self {
         let (sender, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(dispatch(db, receiver, concurrency.max(1)));
-        Self { sender }
+        tokio::spawn(dispatch(db.clone(), receiver, concurrency.max(1)));
+        Self { sender, db, cache }
     }
 
-    /// The declaration with this public ID (already checked to be well formed), if any.
+    /// The declaration with this public ID (already checked to be well formed), if any: from
+    /// the cache when it can answer, otherwise from the database.
     pub async fn find(&self, public_id: &str) -> Result<Option<Lookup>, DbError> {
+        if let Cached::Known(found) = self.cache.get(public_id) {
+            return Ok(found);
+        }
+        self.find_in_database(public_id).await
+    }
+
+    /// Many declarations (a batch): from the cache when it can answer, otherwise in one query.
+    pub async fn find_many(&self, public_ids: Vec<String>) -> Result<Vec<Lookup>, DbError> {
+        let refs: Vec<&str> = public_ids.iter().map(String::as_str).collect();
+        if let Some(found) = self.cache.get_many(&refs) {
+            return Ok(found);
+        }
+        self.db
+            .read(move |conn| {
+                let refs: Vec<&str> = public_ids.iter().map(String::as_str).collect();
+                Ok::<_, DbError>(verifications::lookup_many(conn, &refs)?)
+            })
+            .await
+    }
+
+    /// The declaration as the database has it now.
+    pub async fn find_in_database(&self, public_id: &str) -> Result<Option<Lookup>, DbError> {
         let (reply, answer) = oneshot::channel();
         let pending = Pending {
             public_id: public_id.to_owned(),
@@ -125,7 +152,10 @@ mod tests {
         let url = crate::config::DatabaseUrl::Sqlite(dir.path().join("t.db"));
         let db = Db::connect(&url, 2).unwrap();
         db.run_migrations().unwrap();
-        let lookups = VerificationLookups::start(db, 1);
+        let cache = Arc::new(VerificationCache::new(
+            crate::declarations::watch::ChangeWatch::default(),
+        ));
+        let lookups = VerificationLookups::start(db, 1, cache);
         // Nothing exists: every concurrent caller, including repeats, gets None.
         let ids = [
             "400000000002",

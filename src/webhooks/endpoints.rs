@@ -21,7 +21,7 @@ pub const MAX_WATCHED: i64 = 100_000;
 /// How long the replaced secret keeps signing after a rotation.
 pub const ROTATION_OVERLAP: chrono::Duration = chrono::Duration::hours(24);
 /// The longest description.
-pub const MAX_DESCRIPTION_CHARS: usize = 500;
+pub const MAX_DESCRIPTION_CHARS: usize = 200;
 
 /// The event type of a change-log kind: `declaration.` and the kind.
 pub fn event_type(kind: ChangeKind) -> String {

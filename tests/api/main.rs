@@ -24,4 +24,5 @@ mod reference;
 mod secretariat;
 mod transport;
 mod verification;
+mod verification_cache;
 mod webhooks;
