@@ -208,7 +208,7 @@ async fn sigkill_under_concurrent_applications(backend: Backend) {
         return;
     };
     let server = Server::start(&url, dir.path(), &[]);
-    let client = reqwest::Client::builder()
+    let client = http_client()
         .timeout(Duration::from_secs(20))
         .build()
         .unwrap();
@@ -385,7 +385,7 @@ async fn sigterm_finishes_in_flight_requests_and_flushes_records(backend: Backen
             ("VERIFICATION_FLUSH_MILLISECONDS", "3600000"),
         ],
     );
-    let client = reqwest::Client::new();
+    let client = http_client().build().unwrap();
     let application = one_star_application();
     let applied = client
         .post(server.url("/v1/declarations"))
@@ -506,7 +506,7 @@ async fn failed_logins_are_still_counted_after_a_restart(backend: Backend) {
     );
     let operator: Value = serde_json::from_slice(&output.stdout).unwrap();
     let user_number = operator["user_number"].as_str().unwrap().to_owned();
-    let client = reqwest::Client::new();
+    let client = http_client().build().unwrap();
     let login = |server: &Server, password: &str| {
         client
             .post(server.url("/v1/auth/login"))

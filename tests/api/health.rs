@@ -29,7 +29,12 @@ both_backends! {
             Backend::Sqlite => "sqlite",
             Backend::Postgres => "postgres",
         };
-        assert_eq!(body, serde_json::json!({"status": "ready", "database": backend}));
+        assert_eq!(body["status"], "ready");
+        assert_eq!(body["database"], backend);
+        // Just started: the verification answers in memory are warming or already current.
+        let cache = body["verification_cache"].as_str().unwrap();
+        assert!(["warming", "current"].contains(&cache), "{body}");
+        assert_eq!(body.as_object().unwrap().len(), 3, "{body}");
     }
 }
 

@@ -259,7 +259,7 @@ impl TestApp {
             address,
             metrics_url,
             backend,
-            client: reqwest::Client::builder()
+            client: http_client()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("client"),
@@ -324,6 +324,13 @@ impl Drop for TestApp {
 }
 
 /// The body of a response as JSON, after checking its status.
+/// A client for the tests' own requests. The service's HTTP client names its TLS
+/// backend itself; the tests share that reqwest build, so they pick the same one.
+pub fn http_client() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+}
+
 pub async fn json_with_status(response: reqwest::Response, status: u16) -> Value {
     let actual = response.status().as_u16();
     let text = response.text().await.expect("body");
