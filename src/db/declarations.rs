@@ -93,6 +93,18 @@ pub fn update(
         .map(drop)
 }
 
+/// Keeps the copy of the declarer's prefecture on its declarations in step with it.
+pub fn set_prefecture(
+    conn: &mut DbConnection,
+    declarer_id: i64,
+    prefecture: &str,
+) -> QueryResult<()> {
+    diesel::update(declarations::table.filter(declarations::declarer_id.eq(declarer_id)))
+        .set(declarations::prefecture.eq(prefecture))
+        .execute(conn)
+        .map(drop)
+}
+
 /// Bumps the revision only (a change elsewhere that the declaration's ETag must reflect).
 pub fn touch(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(declarations::table.find(id))

@@ -109,6 +109,7 @@ pub struct Declaration {
     pub end_note: Option<String>,
     pub revision: i64,
     pub updated_at: NaiveDateTime,
+    pub prefecture: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -126,6 +127,8 @@ pub struct NewDeclaration<'a> {
     pub accepted_at: Option<NaiveDateTime>,
     pub star_since: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The declarer's prefecture (a copy, kept in step by `declarations::set_prefecture`).
+    pub prefecture: &'a str,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -73,6 +73,8 @@ diesel::table! {
         end_note -> Nullable<Text>,
         revision -> BigInt,
         updated_at -> Timestamp,
+        /// The declarer's prefecture, kept in step with it (for the registry's indexes).
+        prefecture -> Text,
     }
 }
 

@@ -8,8 +8,10 @@
 //!   name) is left out;
 //! - a wide status filter (most statuses) is written as `NOT IN` the others, which no index
 //!   serves, so the planner never picks the status index and then sorts most of the table;
-//! - the prefecture is compared as `prefecture || ''`, for the same reason: even one prefecture
-//!   is found faster by walking newest first than by sorting all its rows;
+//! - one prefecture is found in the declarations' own copy of it, whose indexes `(prefecture,
+//!   id)` and `(prefecture, star, id)` hold each prefecture's declarations newest first; several
+//!   are compared as `prefecture || ''`, for the same reason as the statuses: walking newest
+//!   first meets a page of them sooner than sorting all their rows;
 //! - a name is first looked for in the name-key index alone, up to [`FEW_NAMES`] declarers:
 //!   when fewer match (a rare name), the page is fetched by their IDs; when more match (a
 //!   common one), walking newest first meets a page of them quickly.
@@ -96,8 +98,12 @@ macro_rules! listing {
         if filter.stars.len() < Star::ALL.len() {
             query = query.filter(declarations::star_level.eq_any(filter.stars));
         }
-        if filter.prefectures.len() < ALL_PREFECTURE_CODES {
-            query = query.filter(declarers::prefecture.concat("").eq_any(filter.prefectures));
+        match filter.prefectures {
+            [one] => query = query.filter(declarations::prefecture.eq(*one)),
+            several if several.len() < ALL_PREFECTURE_CODES => {
+                query = query.filter(declarations::prefecture.concat("").eq_any(several));
+            }
+            _ => {}
         }
         if let Some(ids) = $declarers {
             query = query.filter(declarations::declarer_id.eq_any(ids));

@@ -139,6 +139,7 @@ pub fn apply(
             accepted_at: None,
             star_since: now,
             updated_at: now,
+            prefecture: &application.organization.prefecture,
         },
     )
     .map_err(or_corporate_number_taken)?;

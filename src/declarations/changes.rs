@@ -393,6 +393,9 @@ pub fn change_organization(
             .map_err(or_corporate_number_taken)?;
     }
     declarers::update_organization(conn, declarer.id, &row, now)?;
+    if declarer.prefecture != row.prefecture {
+        declarations::set_prefecture(conn, declarer.id, &row.prefecture)?;
+    }
     audit::record(
         conn,
         ctx.actor,

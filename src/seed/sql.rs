@@ -277,7 +277,7 @@ const COLUMNS: [(&str, &str); 8] = [
         "declarations",
         "id, public_id, declarer_id, star, status, corporate_number, agreed_terms_version, \
          pledge_five_principles, diagnosis_id, declared_at, accepted_at, star_since, ended_at, \
-         end_reason, end_note, revision, updated_at",
+         end_reason, end_note, revision, updated_at, prefecture",
     ),
     ("declaration_purposes", "declaration_id, purpose"),
     (
@@ -374,7 +374,7 @@ impl Sql {
         row!(declarations; declaration, plan.declaration_id.as_str(), declarer, plan.star.code(),
             plan.status.code(), number, plan.terms_version, true, diagnosis, created,
             plan.accepted_at, plan.star_since, end.map(|e| e.at), end.and_then(|e| e.reason),
-            end.and_then(|e| e.note), revision, updated);
+            end.and_then(|e| e.note), revision, updated, o.prefecture.as_str());
         for purpose in &plan.purposes {
             row!(purposes; declaration, purpose.code());
         }

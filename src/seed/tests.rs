@@ -58,6 +58,10 @@ fn check(db: &Db, total: i64) {
         .filter(declarations::star_level.eq("two_star"))
         .filter(policy_disclosures::id.is_null());
     assert_eq!(count(conn, two_without_disclosure), 0);
+    let prefecture_out_of_step = declarations::table
+        .inner_join(declarers::table)
+        .filter(declarations::prefecture.ne(declarers::prefecture));
+    assert_eq!(count(conn, prefecture_out_of_step), 0);
     let one_with_diagnosis = declarations::table
         .filter(declarations::star_level.eq("one_star"))
         .filter(declarations::diagnosis_id.is_not_null());

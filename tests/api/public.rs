@@ -48,6 +48,35 @@ both_backends! {
         }
     }
 
+    async fn a_move_to_another_prefecture_moves_the_declaration_in_the_registry(app) {
+        let mut application = one_star_application();
+        application["organization"]["name"] = json!("株式会社 引越商事");
+        application["organization"]["prefecture"] = json!("32");
+        let applicant = app.applicant_with(application).await;
+        let names = |page: serde_json::Value| -> Vec<String> {
+            page["items"].as_array().unwrap().iter().map(|i| i["organization_name"].as_str().unwrap().to_owned()).collect()
+        };
+        let shared = &app;
+        let listed = |query: &'static str| async move { names(json_with_status(shared.get(&format!("/v1/registry?{query}")).await, 200).await) };
+        assert_eq!(listed("prefecture=32").await, ["株式会社 引越商事"]);
+        assert_eq!(listed("prefecture=32&star=one_star").await, ["株式会社 引越商事"]);
+        assert!(listed("prefecture=32&star=two_star").await.is_empty());
+        assert!(listed("prefecture=47").await.is_empty());
+
+        let etag = app.get_as("/v1/me", &applicant.access_token).await.headers()["etag"].to_str().unwrap().to_owned();
+        let moved = app.client.patch(app.url("/v1/me/organization")).bearer_auth(&applicant.access_token)
+            .header("If-Match", etag).json(&json!({"prefecture": "47", "address": "沖縄県那覇市1-1"})).send().await.unwrap();
+        let me = json_with_status(moved, 200).await;
+        assert_eq!(me["organization"]["prefecture"], "47");
+
+        assert!(listed("prefecture=32").await.is_empty(), "it left Shimane");
+        assert!(listed("prefecture=32&star=one_star").await.is_empty());
+        assert_eq!(listed("prefecture=47").await, ["株式会社 引越商事"]);
+        assert_eq!(listed("prefecture=47&star=one_star").await, ["株式会社 引越商事"]);
+        let page = json_with_status(app.get("/v1/registry?prefecture=47").await, 200).await;
+        assert_eq!(page["items"][0]["prefecture"], "47");
+    }
+
     async fn the_statistics_count_what_the_scheme_publishes(app) {
         let operator = app.operator_token().await;
         let one = app.applicant().await;
