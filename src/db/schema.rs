@@ -224,7 +224,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The name index: each pair of neighbouring characters of a declarer's name key.
+    name_grams (gram, declarer_id) {
+        gram -> Text,
+        declarer_id -> BigInt,
+    }
+}
+
 diesel::joinable!(declarers -> accounts (account_id));
+diesel::joinable!(name_grams -> declarers (declarer_id));
 diesel::joinable!(diagnoses -> declarers (declarer_id));
 diesel::joinable!(declarations -> declarers (declarer_id));
 diesel::table! {
@@ -266,6 +275,7 @@ diesel::joinable!(verification_records -> declarations (declaration_id));
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     declarers,
+    name_grams,
     diagnoses,
     declarations,
     declaration_purposes,

@@ -12,17 +12,19 @@
 //!   id)` and `(prefecture, star, id)` hold each prefecture's declarations newest first; several
 //!   are compared as `prefecture || ''`, for the same reason as the statuses: walking newest
 //!   first meets a page of them sooner than sorting all their rows;
-//! - a name is first looked for in the name-key index alone, up to [`FEW_NAMES`] declarers:
-//!   when fewer match (a rare name), the page is fetched by their IDs; when more match (a
-//!   common one), walking newest first meets a page of them quickly.
+//! - a name is first looked for in the name index (`name_grams`: each pair of neighbouring
+//!   characters of every name key, see [`few_matching_declarers`]), up to [`FEW_NAMES`]
+//!   declarers: when fewer match (a rare name), the page is fetched by their IDs; when more
+//!   match (a common one), walking newest first meets a page of them quickly.
 
 use diesel::prelude::*;
 
 use super::DbConnection;
 use super::models::{Declaration, Declarer};
-use super::schema::{declarations, declarers};
+use super::schema::{declarations, declarers, name_grams};
 use crate::domain::codes::ALL_PREFECTURE_CODES;
 use crate::domain::declaration::{Star, Status};
+use crate::domain::name;
 
 /// Filters of a listing.
 #[derive(Debug, Clone)]
@@ -30,8 +32,9 @@ pub struct Filter<'a> {
     pub statuses: &'a [&'a str],
     pub stars: &'a [&'a str],
     pub prefectures: &'a [&'a str],
-    /// A `LIKE` pattern over the name key (escaped with `\`), `%` for any.
-    pub name_pattern: &'a str,
+    /// The search key of a name (`domain::name::search_key`) that name keys must contain;
+    /// empty for any name.
+    pub name: &'a str,
     /// Only rows with a smaller ID (keyset pagination); `i64::MAX` for the first page.
     pub before: i64,
     pub limit: i64,
@@ -57,14 +60,112 @@ pub fn by_corporate_number(
 /// Below this many declarers matching a name, a listing fetches them by ID.
 pub const FEW_NAMES: usize = 2000;
 
-/// The declarers whose name key matches, unless there are [`FEW_NAMES`] or more.
-fn few_matching_declarers(conn: &mut DbConnection, pattern: &str) -> QueryResult<Option<Vec<i64>>> {
-    let ids: Vec<i64> = declarers::table
-        .filter(declarers::organization_name_key.like(pattern).escape('\\'))
-        .select(declarers::id)
-        .limit(FEW_NAMES as i64)
-        .load(conn)?;
-    Ok((ids.len() < FEW_NAMES).then_some(ids))
+/// A gram held by this many declarers or more is common: it narrows nothing worth reading.
+pub const COMMON_GRAM: usize = 20_000;
+
+/// The bounds of a look-up in the name index.
+#[derive(Debug, Clone, Copy)]
+pub struct NameLimits {
+    /// From this many matching declarers on, the look-up gives up ([`FEW_NAMES`]).
+    pub few_names: usize,
+    /// From this many holders on, a gram is not read further ([`COMMON_GRAM`]).
+    pub common_gram: usize,
+}
+
+impl NameLimits {
+    pub const DEFAULT: NameLimits = NameLimits {
+        few_names: FEW_NAMES,
+        common_gram: COMMON_GRAM,
+    };
+}
+
+/// The declarers whose name key contains the search key `key`, unless there are
+/// `limits.few_names` or more (then `None`: walking newest first meets a page of them sooner).
+///
+/// A key of two characters or more is looked up in the name index: the declarers holding each
+/// of its grams, read up to `limits.common_gram` per gram; those holding every gram that is
+/// not common are the candidates, whose keys are then compared whole. When every gram is
+/// common, so is the name, most likely (`None`). A shorter key is compared with every name key
+/// in their index.
+pub fn few_matching_declarers(
+    conn: &mut DbConnection,
+    key: &str,
+    limits: NameLimits,
+) -> QueryResult<Option<Vec<i64>>> {
+    let pattern = contains_pattern(key);
+    let pattern = pattern.as_str();
+    let (few_names, common_gram) = (limits.few_names, limits.common_gram);
+    let grams = name::grams(&super::text(key));
+    if grams.is_empty() {
+        let ids: Vec<i64> = declarers::table
+            .filter(declarers::organization_name_key.like(pattern).escape('\\'))
+            .select(declarers::id)
+            .limit(few_names as i64)
+            .load(conn)?;
+        return Ok((ids.len() < few_names).then_some(ids));
+    }
+    let mut candidates: Option<Vec<i64>> = None;
+    for gram in &grams {
+        let holders: Vec<i64> = name_grams::table
+            .filter(name_grams::gram.eq(gram))
+            .select(name_grams::declarer_id)
+            .order(name_grams::declarer_id)
+            .limit(common_gram as i64)
+            .load(conn)?;
+        if holders.len() == common_gram {
+            continue;
+        }
+        candidates = Some(match candidates {
+            None => holders,
+            Some(before) => sorted_intersection(&before, &holders),
+        });
+        match candidates.as_ref().map(Vec::len) {
+            Some(0) => return Ok(Some(Vec::new())),
+            // Few enough to compare whole: the other grams would narrow them no further
+            // than the comparison does.
+            Some(n) if n <= FEW_CANDIDATES => break,
+            _ => {}
+        }
+    }
+    let Some(candidates) = candidates else {
+        return Ok(None);
+    };
+    let mut ids = Vec::with_capacity(candidates.len().min(few_names));
+    for chunk in candidates.chunks(CANDIDATES_PER_QUERY) {
+        let matching: Vec<i64> = declarers::table
+            .filter(declarers::id.eq_any(chunk))
+            .filter(declarers::organization_name_key.like(pattern).escape('\\'))
+            .select(declarers::id)
+            .load(conn)?;
+        ids.extend(matching);
+        if ids.len() >= few_names {
+            return Ok(None);
+        }
+    }
+    Ok(Some(ids))
+}
+
+/// Candidates few enough to compare their keys at once, without reading further grams.
+const FEW_CANDIDATES: usize = 200;
+
+/// Candidates compared in one query (SQLite binds each one as a parameter).
+const CANDIDATES_PER_QUERY: usize = 5_000;
+
+/// The IDs in both ascending lists.
+fn sorted_intersection(a: &[i64], b: &[i64]) -> Vec<i64> {
+    let (mut i, mut j, mut both) = (0, 0, Vec::new());
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                both.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    both
 }
 
 /// The statuses a filter leaves out, when it lets most of them through.
@@ -78,7 +179,7 @@ fn excluded_statuses<'a>(statuses: &[&str]) -> Option<Vec<&'a str>> {
 }
 
 macro_rules! listing {
-    ($conn:expr, $backend:ty, $filter:expr, $corporate:expr, $declarers:expr) => {{
+    ($conn:expr, $backend:ty, $filter:expr, $corporate:expr, $declarers:expr, $pattern:expr) => {{
         let filter: &Filter<'_> = $filter;
         let mut query = declarations::table
             .inner_join(declarers::table)
@@ -107,12 +208,8 @@ macro_rules! listing {
         }
         if let Some(ids) = $declarers {
             query = query.filter(declarations::declarer_id.eq_any(ids));
-        } else if !filter.name_pattern.chars().all(|c| c == '%') {
-            query = query.filter(
-                declarers::organization_name_key
-                    .like(filter.name_pattern)
-                    .escape('\\'),
-            );
+        } else if let Some(pattern) = $pattern {
+            query = query.filter(declarers::organization_name_key.like(pattern).escape('\\'));
         }
         if filter.before != i64::MAX {
             query = query.filter(declarations::id.lt(filter.before));
@@ -126,11 +223,12 @@ fn list(
     filter: &Filter<'_>,
     corporate_number: Option<&str>,
 ) -> QueryResult<Vec<(Declaration, Declarer)>> {
-    let any_name = filter.name_pattern.chars().all(|c| c == '%');
-    let declarers = match corporate_number {
-        None if !any_name => few_matching_declarers(conn, filter.name_pattern)?,
+    let pattern = (!filter.name.is_empty()).then(|| contains_pattern(filter.name));
+    let declarers = match (&pattern, corporate_number) {
+        (Some(_), None) => few_matching_declarers(conn, filter.name, NameLimits::DEFAULT)?,
         _ => None,
     };
+    let pattern = pattern.as_deref();
     match conn {
         DbConnection::Sqlite(c) => {
             listing!(
@@ -138,11 +236,19 @@ fn list(
                 diesel::sqlite::Sqlite,
                 filter,
                 corporate_number,
-                declarers
+                declarers,
+                pattern
             )
         }
         DbConnection::Postgres(c) => {
-            listing!(c, diesel::pg::Pg, filter, corporate_number, declarers)
+            listing!(
+                c,
+                diesel::pg::Pg,
+                filter,
+                corporate_number,
+                declarers,
+                pattern
+            )
         }
     }
 }

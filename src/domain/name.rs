@@ -182,6 +182,25 @@ pub fn search_key(term: &str) -> String {
     }
 }
 
+/// The characters of a gram: two, so that two-character names (common in Japanese, and too
+/// short for trigram indexes) are found by an index too.
+pub const GRAM_CHARS: usize = 2;
+
+/// The distinct pairs of neighbouring characters of a key, in order of first appearance: the
+/// entries of the name index. Every key that contains a term of at least [`GRAM_CHARS`]
+/// characters has every gram of the term; a shorter term has none.
+pub fn grams(key: &str) -> Vec<String> {
+    let chars: Vec<char> = key.chars().collect();
+    let mut grams: Vec<String> = Vec::with_capacity(chars.len());
+    for window in chars.windows(GRAM_CHARS) {
+        let gram: String = window.iter().collect();
+        if !grams.contains(&gram) {
+            grams.push(gram);
+        }
+    }
+    grams
+}
+
 /// One pass of the folding: steps 1 to 7 of the module documentation.
 fn fold_pass(name: &str) -> String {
     let folded = fold_chars(&nfkc(name));
@@ -852,6 +871,30 @@ mod tests {
         fn matching_is_symmetric(a in kana_ascii(), b in kana_ascii()) {
             prop_assert_eq!(names_match(&a, &b), names_match(&b, &a));
             prop_assert_eq!(names_match(&a, &a), !name_key(&a).is_empty());
+        }
+
+        #[test]
+        fn a_key_holds_the_grams_of_every_term_it_contains(
+            s in "\\PC{0,30}",
+            start in any::<prop::sample::Index>(),
+            end in any::<prop::sample::Index>(),
+        ) {
+            let key = name_key(&s);
+            let chars: Vec<char> = key.chars().collect();
+            let (a, b) = (start.index(chars.len() + 1), end.index(chars.len() + 1));
+            let term: String = chars[a.min(b)..a.max(b)].iter().collect();
+            let held = grams(&key);
+            let wanted = grams(&term);
+            prop_assert_eq!(wanted.is_empty(), term.chars().count() < GRAM_CHARS);
+            for gram in &wanted {
+                prop_assert!(held.contains(gram), "{:?} lacks {:?}", key, gram);
+                prop_assert_eq!(gram.chars().count(), GRAM_CHARS);
+            }
+            let mut distinct = held.clone();
+            distinct.dedup();
+            distinct.sort();
+            distinct.dedup();
+            prop_assert_eq!(distinct.len(), held.len(), "no gram twice");
         }
 
         #[test]

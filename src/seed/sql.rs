@@ -13,6 +13,7 @@ use super::generate::Plan;
 use crate::db::DbConnection;
 use crate::domain::corporate_number::CorporateNumber;
 use crate::domain::declaration::{ChangeKind, Star};
+use crate::domain::name;
 use crate::domain::organization::OrganizationType;
 use crate::domain::questionnaire::QUESTIONNAIRE_VERSION;
 
@@ -257,7 +258,7 @@ macro_rules! row {
 }
 
 /// The tables written, parents before children, with their columns.
-const COLUMNS: [(&str, &str); 8] = [
+const COLUMNS: [(&str, &str); 9] = [
     (
         "accounts",
         "id, user_number, role, password_hash, password_changed_at, created_at",
@@ -269,6 +270,7 @@ const COLUMNS: [(&str, &str); 8] = [
          capital_yen, website, contact_name, contact_email, contact_phone, contact_department, \
          revision, created_at, updated_at",
     ),
+    ("name_grams", "gram, declarer_id"),
     (
         "diagnoses",
         "id, public_id, declarer_id, questionnaire_version, answers, total_score, band, created_at",
@@ -300,7 +302,7 @@ const COLUMNS: [(&str, &str); 8] = [
 /// One batch's statements, table by table, with the ids given so far.
 pub(super) struct Sql {
     ids: Ids,
-    tables: [Table; 8],
+    tables: [Table; 9],
 }
 
 impl Sql {
@@ -328,6 +330,7 @@ impl Sql {
         let [
             accounts,
             declarers,
+            grams,
             diagnoses,
             declarations,
             purposes,
@@ -359,6 +362,9 @@ impl Sql {
             o.address.as_str(), o.industry.as_str(), o.employees, o.capital_yen,
             website.as_deref(), o.contact_name.as_str(), email.as_str(), o.phone.as_deref(),
             o.department, 1i64, created, created);
+        for gram in name::grams(&plan.name_key) {
+            row!(grams; gram.as_str(), declarer);
+        }
         let diagnosis = match &plan.diagnosis {
             Some(d) => {
                 ids.diagnosis += 1;

@@ -185,7 +185,9 @@ async fn rare_and_common_names_page_through_the_same_results() {
             .db
             .write(|conn| {
                 diesel::sql_query("UPDATE declarers SET organization_name_key = organization_name_key || 'テスト' WHERE id % 5 <> 0")
-                    .execute(conn)
+                    .execute(conn)?;
+                // Keys written behind the name index's back: build it again.
+                security_action::db::declarers::reindex_names(conn)
                     .map_err(security_action::db::DbError::from)
             })
             .await
@@ -251,5 +253,142 @@ async fn rare_and_common_names_page_through_the_same_results() {
             seen.truncate(45);
             assert_eq!(seen, expected, "{backend:?} {term}");
         }
+        the_name_index_finds_what_comparing_every_key_finds(&app, &keys).await;
     }
+}
+
+/// The name index against a comparison of every key: for terms cut from the keys (one to four
+/// characters, rare and common), the look-up answers exactly the declarers whose key contains
+/// the term, or gives up only when they are many or every gram of the term is common. Small
+/// limits, so that both ways of giving up are met among 2,500 declarers.
+async fn the_name_index_finds_what_comparing_every_key_finds(app: &TestApp, keys: &[String]) {
+    use security_action::db::search::{NameLimits, few_matching_declarers};
+    let mut terms: Vec<String> = Vec::new();
+    for (i, key) in keys.iter().enumerate().step_by(37) {
+        let chars: Vec<char> = key.chars().collect();
+        for length in 1..=4.min(chars.len()) {
+            let start = i % (chars.len() - length + 1);
+            terms.push(chars[start..start + length].iter().collect());
+        }
+    }
+    terms.extend(["テスト", "テス", "スト", "ト", "存在しない", "x"].map(String::from));
+    // Three characters whose two grams are each common (at least 60 holders), joined.
+    let counts: Vec<(String, i64)> = app
+        .state
+        .db
+        .read(|conn| {
+            use diesel::dsl::count_star;
+            use diesel::prelude::*;
+            use security_action::db::schema::name_grams;
+            Ok::<_, security_action::db::DbError>(
+                name_grams::table
+                    .group_by(name_grams::gram)
+                    .select((name_grams::gram, count_star()))
+                    .load(conn)?,
+            )
+        })
+        .await
+        .unwrap();
+    let common: Vec<Vec<char>> = counts
+        .iter()
+        .filter(|(_, n)| *n >= 60)
+        .map(|(g, _)| g.chars().collect())
+        .collect();
+    for first in &common {
+        for second in common.iter().filter(|g| g[0] == first[1]) {
+            terms.push([first[0], first[1], second[1]].iter().collect());
+        }
+    }
+    let mut gave_up = [0usize; 2];
+    for limits in [
+        NameLimits {
+            few_names: 40,
+            common_gram: 60,
+        },
+        NameLimits::DEFAULT,
+    ] {
+        for term in &terms {
+            let expected: std::collections::BTreeSet<i64> = {
+                let term = term.clone();
+                app.state
+                    .db
+                    .read(move |conn| {
+                        use diesel::prelude::*;
+                        use security_action::db::schema::declarers::dsl::*;
+                        Ok::<_, security_action::db::DbError>(
+                            declarers
+                                .filter(
+                                    organization_name_key
+                                        .like(security_action::db::search::contains_pattern(&term))
+                                        .escape('\\'),
+                                )
+                                .select(id)
+                                .load::<i64>(conn)?,
+                        )
+                    })
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .collect()
+            };
+            let looked_up = {
+                let term = term.clone();
+                app.state
+                    .db
+                    .read(move |conn| {
+                        Ok::<_, security_action::db::DbError>(few_matching_declarers(
+                            conn, &term, limits,
+                        )?)
+                    })
+                    .await
+                    .unwrap()
+            };
+            match looked_up {
+                Some(ids) => {
+                    let ids: std::collections::BTreeSet<i64> = ids.into_iter().collect();
+                    assert_eq!(ids, expected, "{term:?} with {limits:?}");
+                    assert!(ids.len() < limits.few_names);
+                }
+                None => {
+                    // Giving up is allowed when the matches are many or the term's grams all
+                    // common: then a term with few matches must be made of common grams.
+                    let grams = security_action::domain::name::grams(term);
+                    let common = gram_holders_at_least(app, &grams, limits.common_gram).await;
+                    assert!(
+                        expected.len() >= limits.few_names || (!grams.is_empty() && common),
+                        "{term:?} gave up with {} matches under {limits:?}",
+                        expected.len()
+                    );
+                    gave_up[usize::from(expected.len() >= limits.few_names)] += 1;
+                }
+            }
+        }
+    }
+    assert!(gave_up[1] > 0, "no term had many matches: {gave_up:?}");
+    assert!(
+        gave_up[0] > 0,
+        "no term was made of common grams only: {gave_up:?}"
+    );
+}
+
+/// Whether every gram is held by at least `at_least` declarers.
+async fn gram_holders_at_least(app: &TestApp, grams: &[String], at_least: usize) -> bool {
+    let grams = grams.to_vec();
+    app.state
+        .db
+        .read(move |conn| {
+            use diesel::prelude::*;
+            use security_action::db::schema::name_grams;
+            let mut all = true;
+            for gram in &grams {
+                let held: i64 = name_grams::table
+                    .filter(name_grams::gram.eq(gram))
+                    .count()
+                    .get_result(conn)?;
+                all &= held as usize >= at_least;
+            }
+            Ok::<_, security_action::db::DbError>(all)
+        })
+        .await
+        .unwrap()
 }

@@ -97,7 +97,7 @@ pub async fn list_declarations(
                 statuses: &statuses,
                 stars: &stars,
                 prefectures: &prefectures,
-                name_pattern: "%",
+                name: "",
                 before,
                 limit: limit + 1,
             };
@@ -107,8 +107,8 @@ pub async fn list_declarations(
             if CorporateNumber::parse(&text).is_ok() {
                 return Ok(search::by_corporate_number(conn, &text, &filter)?);
             }
-            let pattern = search::contains_pattern(&search_key(&text));
-            filter.name_pattern = &pattern;
+            let key = search_key(&text);
+            filter.name = &key;
             Ok(search::page(conn, &filter)?)
         })
         .await?;

@@ -120,7 +120,7 @@ pub async fn search_registry(
             ))
         })?),
     };
-    let pattern = search::contains_pattern(&search_key(&name));
+    let key = search_key(&name);
     let rows = state
         .db
         .read(move |conn| {
@@ -128,7 +128,7 @@ pub async fn search_registry(
                 statuses: &statuses,
                 stars: &stars,
                 prefectures: &prefectures,
-                name_pattern: &pattern,
+                name: &key,
                 before,
                 limit: limit + 1,
             };
