@@ -3,6 +3,8 @@
 
     tools.py free-port
     tools.py wait-ready URL START_NS [TIMEOUT_S]     ms from START_NS until URL answers 200
+    tools.py wait-current URL START_NS [TIMEOUT_S]   ms from START_NS until /readyz says the
+                                                     verification answers in memory are current
     tools.py token BASE CLIENT_ID CLIENT_SECRET [SCOPE]   a client-credentials access token
     tools.py feed-read BASE TOKEN                    the whole change feed from the beginning,
                                                      1,000 entries a request: entries per second
@@ -36,6 +38,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+import urllib.request
 
 
 def fail(message):
@@ -341,6 +344,20 @@ def cmd_wait_ready(url, start_ns, timeout_s="120"):
     fail(f"{url} did not answer 200 within {timeout_s} s")
 
 
+def cmd_wait_current(url, start_ns, timeout_s="300"):
+    start_ns, deadline = int(start_ns), time.time() + float(timeout_s)
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if json.load(answer).get("verification_cache") == "current":
+                    print(f"{(time.time_ns() - start_ns) / 1e6:.1f}")
+                    return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.02)
+    fail(f"{url} did not say verification_cache: current within {timeout_s} s")
+
+
 def cmd_token(base, client_id, secret, scope="declarations:verify"):
     conn = connection(base)
     body = urllib.parse.urlencode({
@@ -588,7 +605,7 @@ def cmd_put(path, key, value):
 
 
 COMMANDS = {
-    "free-port": cmd_free_port, "wait-ready": cmd_wait_ready, "token": cmd_token,
+    "free-port": cmd_free_port, "wait-ready": cmd_wait_ready, "wait-current": cmd_wait_current, "token": cmd_token,
     "seq-get": cmd_seq_get, "seq-batch": cmd_seq_batch, "wrk-json": cmd_wrk_json,
     "pgbench-json": cmd_pgbench_json, "proc": cmd_proc, "cpu": cmd_cpu, "export": cmd_export,
     "machine": cmd_machine, "put": cmd_put, "feed-read": cmd_feed_read,
