@@ -315,8 +315,7 @@ pub async fn create_endpoint(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(SCOPE)?;
     let event_types = event_types_of(&input.event_types)?;
-    let description = input.description.unwrap_or_default();
-    endpoints::check_description(&description)?;
+    let description = endpoints::check_description(input.description.as_deref().unwrap_or(""))?;
     let url = endpoints::check_url(&input.url, &state.config.webhooks).await?;
     let actor = actor(&req, &state, &caller);
     let client = caller.client.row_id;
@@ -418,9 +417,11 @@ pub async fn update_endpoint(
         .as_deref()
         .map(event_types_of)
         .transpose()?;
-    if let Some(description) = &input.description {
-        endpoints::check_description(description)?;
-    }
+    let description = input
+        .description
+        .as_deref()
+        .map(endpoints::check_description)
+        .transpose()?;
     let url = match &input.url {
         Some(url) => Some(endpoints::check_url(url, &state.config.webhooks).await?),
         None => None,
@@ -431,7 +432,7 @@ pub async fn update_endpoint(
     let update = Update {
         url,
         event_types,
-        description: input.description,
+        description,
         enabled: input.enabled,
     };
     let endpoint = state

@@ -145,9 +145,13 @@ pub fn check_event_types(types: &[String]) -> Result<String, ApiError> {
     }
 }
 
-pub fn check_description(description: &str) -> Result<(), ApiError> {
-    check_text("description", description, 0, MAX_DESCRIPTION_CHARS)
-        .map_err(ApiError::invalid_field)
+/// The description as stored: trimmed of the white space around it (as the contract's pattern
+/// allows), then at most [`MAX_DESCRIPTION_CHARS`] characters with no control character.
+pub fn check_description(description: &str) -> Result<String, ApiError> {
+    let trimmed = description.trim();
+    check_text("description", trimmed, 0, MAX_DESCRIPTION_CHARS)
+        .map_err(ApiError::invalid_field)?;
+    Ok(trimmed.to_owned())
 }
 
 /// A new endpoint with its secret (shown once).

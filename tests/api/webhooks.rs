@@ -380,6 +380,21 @@ both_backends! {
         assert_eq!(field_errors(&problem), vec![("event_types".to_owned(), "required".to_owned())]);
         let problem = assert_problem(post(json!({"url": "ftp://example.com/x", "event_types": ["declaration.revoked"]})).await.unwrap(), 422, "validation_failed").await;
         assert_eq!(field_errors(&problem)[0].1, "invalid_url");
+        // A description is trimmed of the white space around it (line breaks included, as the
+        // contract's pattern allows), then counted: 200 characters, not 201; no control
+        // character inside.
+        let described = |description: String| post(json!({"url": url, "event_types": ["declaration.revoked"], "description": description}));
+        let longest_description = format!("\u{2000}\r\t {}\u{3000}\n", "説".repeat(200));
+        let created = json_with_status(described(longest_description).await.unwrap(), 201).await;
+        assert_eq!(created["description"], "説".repeat(200));
+        assert_eq!(app.delete_as(&format!("/v1/webhook-endpoints/{}", created["id"].as_str().unwrap()), &token).await.status(), 204);
+        let problem = assert_problem(described(format!(" {} ", "説".repeat(201))).await.unwrap(), 422, "validation_failed").await;
+        assert_eq!(field_errors(&problem), vec![("description".to_owned(), "length".to_owned())]);
+        let problem = assert_problem(described("本番\r\n環境".to_owned()).await.unwrap(), 422, "validation_failed").await;
+        assert_eq!(field_errors(&problem), vec![("description".to_owned(), "control_characters".to_owned())]);
+        let trimmed = json_with_status(
+            app.client.patch(app.url(&path)).bearer_auth(&token).json(&json!({"description": "\t検証用\r\n"})).send().await.unwrap(), 200).await;
+        assert_eq!(trimmed["description"], "検証用");
         // 2,000 characters are accepted, 2,001 are not.
         let base = "http://127.0.0.1:9/";
         let longest = format!("{base}{}", "a".repeat(2000 - base.len()));
