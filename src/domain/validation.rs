@@ -4,12 +4,125 @@ use std::borrow::Cow;
 
 use super::language::Language;
 
+/// Declares [`FieldCode`]: each variant with its wire name, and the list of all of them.
+macro_rules! field_codes {
+    ($($(#[$doc:meta])* $variant:ident => $code:literal,)+) => {
+        /// Which rule a field broke: the `code` of an entry in a validation problem's `errors`.
+        /// Every code the service can send is one of these (a [`Violation`] can only be made
+        /// with one); the contract lists them as an open-ended enum, so that new ones may come.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum FieldCode {
+            $($(#[$doc])* $variant,)+
+        }
+
+        impl FieldCode {
+            /// Every code, in the order declared.
+            pub const ALL: &[FieldCode] = &[$(FieldCode::$variant,)+];
+
+            /// The stable snake_case code, as sent.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(FieldCode::$variant => $code,)+
+                }
+            }
+        }
+    };
+}
+
+field_codes! {
+    /// the field is missing or empty.
+    Required => "required",
+    /// the field is not one the operation accepts.
+    UnknownField => "unknown_field",
+    /// the value is not one of those allowed.
+    UnknownValue => "unknown_value",
+    /// the value is of the wrong kind (number, string, boolean, array or object).
+    InvalidType => "invalid_type",
+    /// a list has the wrong number of elements.
+    InvalidLength => "invalid_length",
+    /// the value cannot be read.
+    InvalidValue => "invalid_value",
+    /// the value is not in the required format (a number of digits, for example).
+    InvalidFormat => "invalid_format",
+    /// the number fails its check digit (a typo?).
+    CheckDigit => "check_digit",
+    /// the text is shorter or longer than allowed.
+    Length => "length",
+    /// the value is shorter than allowed.
+    TooShort => "too_short",
+    /// the value is longer than allowed.
+    TooLong => "too_long",
+    /// the text holds line breaks or control characters.
+    ControlCharacters => "control_characters",
+    /// the number is outside the allowed range.
+    OutOfRange => "out_of_range",
+    /// the value is given twice in a list.
+    Duplicate => "duplicate",
+    /// the list has more items than allowed.
+    TooManyItems => "too_many_items",
+    /// the field may not be given here.
+    NotAllowed => "not_allowed",
+    /// the field must be `true`.
+    MustBeTrue => "must_be_true",
+    /// the terms agreed to are not the current version.
+    NotCurrentTerms => "not_current_terms",
+    /// the organisation's name cannot be used.
+    InvalidName => "invalid_name",
+    /// not an e-mail address.
+    InvalidEmail => "invalid_email",
+    /// not a telephone number.
+    InvalidPhone => "invalid_phone",
+    /// not an http(s) URL.
+    InvalidUrl => "invalid_url",
+    /// the URL must be https.
+    HttpsRequired => "https_required",
+    /// the host resolves to a private or special address.
+    PrivateAddress => "private_address",
+    /// the host name does not resolve.
+    UnresolvableHost => "unresolvable_host",
+    /// not a prefecture code (01 to 47).
+    UnknownPrefecture => "unknown_prefecture",
+    /// not an industry division (A to T).
+    UnknownIndustry => "unknown_industry",
+    /// not a scope the service knows.
+    UnknownScope => "unknown_scope",
+    /// not a webhook event type the service knows.
+    UnknownEventType => "unknown_event_type",
+    /// no diagnosis of this declarer has this ID.
+    UnknownDiagnosis => "unknown_diagnosis",
+    /// the cursor was not given by this service.
+    InvalidCursor => "invalid_cursor",
+    /// the Idempotency-Key header is not a usable key.
+    InvalidIdempotencyKey => "invalid_idempotency_key",
+    /// the diagnosis does not answer the 25 questions.
+    WrongCount => "wrong_count",
+    /// a question number outside 1 to 25.
+    QuestionOutOfRange => "question_out_of_range",
+    /// a question answered twice.
+    DuplicateQuestion => "duplicate_question",
+    /// a question left unanswered.
+    MissingQuestion => "missing_question",
+    /// the password is among the commonest ones.
+    CommonPassword => "common_password",
+    /// the password contains the user number.
+    ContainsUserNumber => "contains_user_number",
+    /// the password is one character repeated.
+    RepeatedCharacter => "repeated_character",
+}
+
+impl std::fmt::Display for FieldCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One violated rule: where (`field`, a dotted path such as `organization.corporate_number`),
 /// which rule (`code`, stable snake_case) and a message for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
     pub field: String,
-    pub code: &'static str,
+    pub code: FieldCode,
     ja: Cow<'static, str>,
     en: Cow<'static, str>,
 }
@@ -17,7 +130,7 @@ pub struct Violation {
 impl Violation {
     pub fn new(
         field: impl Into<String>,
-        code: &'static str,
+        code: FieldCode,
         ja: impl Into<Cow<'static, str>>,
         en: impl Into<Cow<'static, str>>,
     ) -> Self {
@@ -121,7 +234,7 @@ pub fn check_web_url(field: &str, value: &str) -> Result<(), Violation> {
     let bad = || {
         Violation::new(
             field,
-            "invalid_url",
+            FieldCode::InvalidUrl,
             "http または https で始まる URL を指定してください",
             "must be an http or https URL",
         )
@@ -142,7 +255,7 @@ pub fn check_text(field: &str, value: &str, min: usize, max: usize) -> Result<()
     if value.trim().is_empty() && min > 0 {
         return Err(Violation::new(
             field,
-            "required",
+            FieldCode::Required,
             "入力してください",
             "must not be empty",
         ));
@@ -150,7 +263,7 @@ pub fn check_text(field: &str, value: &str, min: usize, max: usize) -> Result<()
     if count < min || count > max {
         return Err(Violation::new(
             field,
-            "length",
+            FieldCode::Length,
             format!("{min}～{max}文字で入力してください"),
             format!("must be {min} to {max} characters long"),
         ));
@@ -158,7 +271,7 @@ pub fn check_text(field: &str, value: &str, min: usize, max: usize) -> Result<()
     if value.chars().any(char::is_control) {
         return Err(Violation::new(
             field,
-            "control_characters",
+            FieldCode::ControlCharacters,
             "改行や制御文字は使えません",
             "must not contain line breaks or control characters",
         ));
@@ -176,7 +289,10 @@ mod tests {
         assert!(check_web_url("u", "https://example.co.jp/policy").is_ok());
         assert!(check_web_url("u", "http://example.jp").is_ok());
         assert_eq!(
-            check_web_url("u", "ftp://example.jp").unwrap_err().code,
+            check_web_url("u", "ftp://example.jp")
+                .unwrap_err()
+                .code
+                .as_str(),
             "invalid_url"
         );
         assert!(check_web_url("u", "javascript:alert(1)").is_err());
@@ -203,22 +319,31 @@ mod tests {
     #[test]
     fn texts() {
         assert!(check_text("t", "株式会社サンプル", 1, 200).is_ok());
-        assert_eq!(check_text("t", "  ", 1, 200).unwrap_err().code, "required");
         assert_eq!(
-            check_text("t", &"あ".repeat(201), 1, 200).unwrap_err().code,
+            check_text("t", "  ", 1, 200).unwrap_err().code.as_str(),
+            "required"
+        );
+        assert_eq!(
+            check_text("t", &"あ".repeat(201), 1, 200)
+                .unwrap_err()
+                .code
+                .as_str(),
             "length"
         );
         assert_eq!(
-            check_text("t", "a\r\nBcc: x", 1, 200).unwrap_err().code,
+            check_text("t", "a\r\nBcc: x", 1, 200)
+                .unwrap_err()
+                .code
+                .as_str(),
             "control_characters"
         );
     }
 
     #[test]
     fn paths_nest() {
-        let v = Violation::new("url", "c", "ja", "en").under("policy_disclosure");
+        let v = Violation::new("url", FieldCode::Required, "ja", "en").under("policy_disclosure");
         assert_eq!(v.field, "policy_disclosure.url");
-        let v = Violation::new("[2]", "c", "ja", "en").under("purposes");
+        let v = Violation::new("[2]", FieldCode::Duplicate, "ja", "en").under("purposes");
         assert_eq!(v.field, "purposes[2]");
         assert_eq!(v.message(Language::En), "en");
     }

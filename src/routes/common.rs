@@ -9,7 +9,7 @@ use crate::auth::client_address;
 use crate::db::DbConnection;
 use crate::db::audit::Actor;
 use crate::db::idempotency;
-use crate::domain::validation::Violation;
+use crate::domain::validation::{FieldCode, Violation};
 use crate::error::{ApiError, Message};
 use crate::middleware::RequestId;
 use crate::state::AppState;
@@ -45,7 +45,7 @@ pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     if text.is_empty() || text.len() > 255 || !text.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(ApiError::invalid_field(Violation::new(
             "Idempotency-Key",
-            "invalid_idempotency_key",
+            FieldCode::InvalidIdempotencyKey,
             "Idempotency-Key は1～255文字の半角英数記号で指定してください",
             "must be 1–255 visible ASCII characters",
         )));
@@ -168,7 +168,7 @@ pub fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
         Some(n) if (1..=200).contains(&n) => Ok(n),
         Some(_) => Err(ApiError::invalid_field(Violation::new(
             "limit",
-            "out_of_range",
+            FieldCode::OutOfRange,
             "取得件数は1～200で指定してください",
             "must be between 1 and 200",
         ))),
@@ -206,7 +206,7 @@ pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
     let bad = || {
         ApiError::invalid_field(Violation::new(
             "cursor",
-            "invalid_cursor",
+            FieldCode::InvalidCursor,
             "続きの位置の指定が正しくありません。前のページの応答にある値をそのまま指定してください",
             "must be a next_cursor returned by a previous page",
         ))

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::clients::ApiCaller;
 use crate::db::change_log::{self, ChangeEntry};
 pub use crate::declarations::feed::ChangeItem;
-use crate::domain::validation::Violation;
+use crate::domain::validation::{FieldCode, Violation};
 use crate::error::{ApiError, Message};
 use crate::extract::Query;
 use crate::state::AppState;
@@ -77,7 +77,7 @@ fn invalid_cursor() -> ApiError {
     )
     .with_errors(vec![Violation::new(
         "after",
-        "invalid_cursor",
+        FieldCode::InvalidCursor,
         "前回の応答にある値をそのまま指定してください",
         "must be a next_cursor of an earlier answer",
     )])
@@ -95,7 +95,7 @@ fn decode_cursor(cursor: &str) -> Result<i64, ApiError> {
 }
 
 fn out_of_range(field: &'static str, ja: &'static str, en: &'static str) -> ApiError {
-    ApiError::invalid_field(Violation::new(field, "out_of_range", ja, en))
+    ApiError::invalid_field(Violation::new(field, FieldCode::OutOfRange, ja, en))
 }
 
 /// The ordered change feed (変更の通知): every change that alters what a verifier sees —

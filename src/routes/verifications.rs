@@ -21,7 +21,7 @@ use crate::domain::corporate_number::CorporateNumber;
 use crate::domain::declaration::{Star, Status};
 use crate::domain::identifiers::{DeclarationId, IdentifierError};
 use crate::domain::name::name_key;
-use crate::domain::validation::Violation;
+use crate::domain::validation::{FieldCode, Violation};
 use crate::error::{ApiError, Message};
 use crate::extract::{AcceptLanguage, Json, Query};
 use crate::routes::common;
@@ -198,7 +198,7 @@ fn check_name(field: &str, value: Option<&str>) -> Result<Option<String>, Violat
     match value {
         Some(v) if v.chars().count() > 200 => Err(Violation::new(
             field,
-            "too_long",
+            FieldCode::TooLong,
             "200文字以内で指定してください",
             "at most 200 characters",
         )),
@@ -398,9 +398,9 @@ pub async fn verify_batch(
         return Err(ApiError::invalid_field(Violation::new(
             "items",
             if input.items.is_empty() {
-                "required"
+                FieldCode::Required
             } else {
-                "too_many_items"
+                FieldCode::TooManyItems
             },
             "1～1000件を指定してください",
             "give 1 to 1,000 items",

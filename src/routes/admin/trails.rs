@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::extract::Operator;
 use crate::db::{self, DbError, audit, outbox, search};
-use crate::domain::validation::Violation;
+use crate::domain::validation::{FieldCode, Violation};
 use crate::error::ApiError;
 use crate::extract::Query;
 use crate::routes::common;
@@ -103,7 +103,7 @@ pub async fn list_audit_events(
     .map(|(field, _)| {
         Violation::new(
             field,
-            "too_long",
+            FieldCode::TooLong,
             format!("{MAX_FILTER_CHARS}文字以内で指定してください"),
             format!("at most {MAX_FILTER_CHARS} characters"),
         )
@@ -209,7 +209,7 @@ pub async fn list_outbox(
         Some(_) => {
             return Err(ApiError::invalid_field(Violation::new(
                 "status",
-                "unknown_value",
+                FieldCode::UnknownValue,
                 "送信状態には送信待ち、送信済み、送信失敗のいずれかを指定してください",
                 "must be pending, sent or failed",
             )));

@@ -11,7 +11,7 @@ use crate::domain::name::name_key;
 use crate::domain::organization::{
     OrganizationType, check_corporate_number, check_email, check_phone,
 };
-use crate::domain::validation::{Violation, check_text, check_web_url};
+use crate::domain::validation::{FieldCode, Violation, check_text, check_web_url};
 use crate::routes::schema;
 
 /// The declaring organisation's registration information.
@@ -73,7 +73,7 @@ impl OrganizationInput {
         if violations.is_empty() && name_key(name).is_empty() {
             violations.push(Violation::new(
                 "name",
-                "invalid_name",
+                FieldCode::InvalidName,
                 "法人格だけでなく組織の名称を入力してください",
                 "give the organisation's name, not only its legal form",
             ));
@@ -119,7 +119,7 @@ impl OrganizationInput {
         if !(0..=10_000_000).contains(&self.employees) {
             violations.push(Violation::new(
                 "employees",
-                "out_of_range",
+                FieldCode::OutOfRange,
                 "従業員数は0以上で入力してください",
                 "must be between 0 and 10,000,000",
             ));
@@ -130,7 +130,7 @@ impl OrganizationInput {
         {
             violations.push(Violation::new(
                 "capital_yen",
-                "out_of_range",
+                FieldCode::OutOfRange,
                 "資本金は0以上で入力してください",
                 "must be 0 or more",
             ));

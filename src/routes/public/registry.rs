@@ -11,7 +11,7 @@ use crate::domain::codes::PrefectureCode;
 use crate::domain::corporate_number::CorporateNumber;
 use crate::domain::declaration::{Star, Status};
 use crate::domain::name::search_key;
-use crate::domain::validation::Violation;
+use crate::domain::validation::{FieldCode, Violation};
 use crate::error::ApiError;
 use crate::extract::{AcceptLanguage, Query};
 use crate::routes::admin::{prefecture_filter, star_filter, status_filter};
@@ -104,7 +104,7 @@ pub async fn search_registry(
     if name.chars().count() > 100 {
         return Err(ApiError::invalid_field(Violation::new(
             "name",
-            "too_long",
+            FieldCode::TooLong,
             "100文字以内で指定してください",
             "at most 100 characters",
         )));
