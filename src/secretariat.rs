@@ -87,10 +87,8 @@ pub fn check_client(
     scopes: &[String],
     contact_email: Option<&str>,
 ) -> Result<(), ApiError> {
-    let mut violations: Vec<Violation> = check_text("name", name.trim(), 1, 200)
-        .err()
-        .into_iter()
-        .collect();
+    let mut violations: Vec<Violation> =
+        check_text("name", name, 1, 200).err().into_iter().collect();
     if let Some(email) = contact_email
         && let Err(violation) = crate::domain::organization::check_email("contact_email", email)
     {

@@ -266,9 +266,8 @@ pub fn step_up(
 
 /// A withdrawal reason: trimmed, 1–500 characters.
 pub fn checked_withdrawal_reason(reason: &str) -> Result<String, ApiError> {
-    let reason = reason.trim();
     check_text("reason", reason, 1, 500).map_err(ApiError::invalid_field)?;
-    Ok(reason.to_owned())
+    Ok(reason.trim().to_owned())
 }
 
 /// Withdraws the declaration (取下げ). This is final: it is no longer valid for verification,

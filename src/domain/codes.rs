@@ -230,6 +230,7 @@ impl utoipa::PartialSchema for PrefectureCode {
         string_schema(
             "Prefecture (都道府県): JIS X 0401 code, 01 (Hokkaido) to 47 (Okinawa)",
             PREFECTURE_CODE_PATTERN,
+            2,
             "13",
         )
     }
@@ -391,6 +392,7 @@ impl utoipa::PartialSchema for IndustryCode {
             "Industry (業種): Japan Standard Industrial Classification (日本標準産業分類) \
              division letter, A to T",
             INDUSTRY_CODE_PATTERN,
+            1,
             "G",
         )
     }
@@ -398,12 +400,13 @@ impl utoipa::PartialSchema for IndustryCode {
 
 impl utoipa::ToSchema for IndustryCode {}
 
-/// A string schema with a pattern and one example.
-fn string_schema(description: &str, pattern: &str, example: &str) -> RefOr<Schema> {
+/// A string schema with a pattern, the length that pattern allows, and one example.
+fn string_schema(description: &str, pattern: &str, length: usize, example: &str) -> RefOr<Schema> {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .description(Some(description))
         .pattern(Some(pattern))
+        .max_length(Some(length))
         .examples([example])
         .into()
 }

@@ -130,6 +130,7 @@ impl utoipa::PartialSchema for CorporateNumber {
                  twelve (National Tax Agency rules)",
             ))
             .pattern(Some(CORPORATE_NUMBER_PATTERN))
+            .max_length(Some(13))
             .examples(["7000012050002"])
             .into()
     }

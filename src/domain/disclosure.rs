@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::language::Localized;
-use super::validation::{FieldCode, Violation, check_text, check_web_url};
+use super::validation::{FieldCode, Violation, check_optional_text, check_web_url};
 
 /// A way of disclosing the basic policy.
 #[derive(
@@ -175,7 +175,14 @@ impl PolicyDisclosure {
             )),
             (false, None) => {}
         }
-        let other_description = other_description.map(str::trim).filter(|d| !d.is_empty());
+        let other_description =
+            match check_optional_text("other_description", other_description, 200) {
+                Ok(description) => description,
+                Err(violation) => {
+                    violations.push(violation);
+                    return Err(violations);
+                }
+            };
         match (has(DisclosureMethod::Other), other_description) {
             (true, None) => violations.push(Violation::new(
                 "other_description",
@@ -183,7 +190,7 @@ impl PolicyDisclosure {
                 "「その他」の場合は公開方法を説明してください",
                 "other_description is required for other",
             )),
-            (true, Some(d)) => violations.extend(check_text("other_description", d, 1, 200).err()),
+            (true, Some(_)) => {}
             (false, Some(_)) => violations.push(Violation::new(
                 "other_description",
                 FieldCode::NotAllowed,

@@ -188,11 +188,13 @@ pub const USER_NUMBER_PATTERN: &str = "^[1-35-9][0-9]{11}$";
 /// digit is beyond a regular expression).
 pub const DECLARATION_ID_PATTERN: &str = "^4[0-9]{11}$";
 
+/// An ID's schema: its pattern, its 12 characters, an example.
 fn id_schema(description: &str, pattern: &str, example: &str) -> RefOr<Schema> {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .description(Some(description))
         .pattern(Some(pattern))
+        .max_length(Some(12))
         .examples([example])
         .into()
 }

@@ -198,10 +198,10 @@ fn text_core(max: usize) -> String {
     )
 }
 
-/// The `OpenAPI` pattern of a text that [`check_text`] accepts once trimmed, with 1 to `max`
-/// characters: something besides white space, no control characters (line breaks included)
-/// but in the white space around it. The length is that of the trimmed text, as the service
-/// counts it, so the pattern states it and a `maxLength` (which counts what is sent) must not.
+/// The `OpenAPI` pattern of a text that [`check_text`] accepts: something besides white space,
+/// no control characters (line breaks included) but in the white space around it. The text is
+/// stored trimmed; its length limit counts what is sent, white space included, and is stated
+/// by the schema's `maxLength` beside this pattern.
 pub fn text_pattern(max: usize) -> String {
     format!(
         "^{white}*{core}{white}*$",
@@ -249,10 +249,12 @@ pub fn check_web_url(field: &str, value: &str) -> Result<(), Violation> {
     Ok(())
 }
 
-/// Checks a free text's length in characters, and that it holds no control characters.
-pub fn check_text(field: &str, value: &str, min: usize, max: usize) -> Result<(), Violation> {
-    let count = value.chars().count();
-    if value.trim().is_empty() && min > 0 {
+/// Checks a free text as it was sent: at most `max` characters counting the white space around
+/// it (as the schema's `maxLength` says), at least `min` once trimmed, and no control characters
+/// but in the white space around it. The caller stores the trimmed text.
+pub fn check_text(field: &str, sent: &str, min: usize, max: usize) -> Result<(), Violation> {
+    let value = sent.trim();
+    if value.is_empty() && min > 0 {
         return Err(Violation::new(
             field,
             FieldCode::Required,
@@ -260,7 +262,7 @@ pub fn check_text(field: &str, value: &str, min: usize, max: usize) -> Result<()
             "must not be empty",
         ));
     }
-    if count < min || count > max {
+    if value.chars().count() < min || sent.chars().count() > max {
         return Err(Violation::new(
             field,
             FieldCode::Length,
@@ -277,6 +279,37 @@ pub fn check_text(field: &str, value: &str, min: usize, max: usize) -> Result<()
         ));
     }
     Ok(())
+}
+
+/// Checks an optional free text as it was sent: absent, empty or white space alone is no text
+/// (but still at most `max` characters, as the schema says); otherwise as [`check_text`].
+/// Answers the trimmed text, if any.
+pub fn check_optional_text<'a>(
+    field: &str,
+    sent: Option<&'a str>,
+    max: usize,
+) -> Result<Option<&'a str>, Violation> {
+    let Some(sent) = sent else {
+        return Ok(None);
+    };
+    if sent.trim().is_empty() {
+        return check_text(field, sent, 0, max).map(|()| None);
+    }
+    check_text(field, sent, 1, max)?;
+    Ok(Some(sent.trim()))
+}
+
+/// Checks that a value is at most `max` characters long, as its schema's `maxLength` says.
+pub fn check_max_chars(field: &str, value: &str, max: usize) -> Result<(), Violation> {
+    if value.chars().count() <= max {
+        return Ok(());
+    }
+    Err(Violation::new(
+        field,
+        FieldCode::TooLong,
+        format!("{max}文字以内で指定してください"),
+        format!("must be at most {max} characters long"),
+    ))
 }
 
 #[cfg(test)]
@@ -301,24 +334,59 @@ mod tests {
     }
 
     #[test]
-    fn lengths_are_those_of_the_trimmed_text_in_the_pattern_as_in_the_check() {
+    fn lengths_count_what_is_sent_in_the_schema_as_in_the_check() {
         let pattern = regex::Regex::new(&text_pattern(100)).unwrap();
         for (text, ok) in [
-            (format!("x{}", " ".repeat(100)), true),
-            (format!("0{}", "\u{85}".repeat(100)), true),
+            (format!("x{}", " ".repeat(99)), true),
+            (format!("x{}", " ".repeat(100)), false),
+            (format!("0{}", "\u{85}".repeat(99)), true),
+            (format!("0{}", "\u{85}".repeat(100)), false),
             ("x".repeat(100), true),
-            (format!("  {}  ", "x".repeat(100)), true),
+            (format!(" {} ", "x".repeat(98)), true),
+            (format!(" {} ", "x".repeat(99)), false),
             ("x".repeat(101), false),
             (" ".repeat(10), false),
         ] {
-            assert_eq!(pattern.is_match(&text), ok, "{text:?}");
-            assert_eq!(check_text("t", text.trim(), 1, 100).is_ok(), ok, "{text:?}");
+            let schema = pattern.is_match(&text) && text.chars().count() <= 100;
+            assert_eq!(schema, ok, "the schema on {text:?}");
+            assert_eq!(check_text("t", &text, 1, 100).is_ok(), ok, "{text:?}");
         }
+    }
+
+    #[test]
+    fn optional_texts_are_absent_when_blank_but_never_longer_than_the_limit() {
+        assert_eq!(check_optional_text("t", None, 5), Ok(None));
+        assert_eq!(check_optional_text("t", Some(""), 5), Ok(None));
+        assert_eq!(check_optional_text("t", Some("     "), 5), Ok(None));
+        assert_eq!(
+            check_optional_text("t", Some("      "), 5)
+                .unwrap_err()
+                .code,
+            FieldCode::Length
+        );
+        assert_eq!(check_optional_text("t", Some(" abc "), 5), Ok(Some("abc")));
+        assert!(check_optional_text("t", Some(" abcd "), 5).is_err());
+    }
+
+    #[test]
+    fn values_are_at_most_their_limit() {
+        assert!(check_max_chars("f", &"あ".repeat(12), 12).is_ok());
+        assert_eq!(
+            check_max_chars("f", &"あ".repeat(13), 12).unwrap_err().code,
+            FieldCode::TooLong
+        );
     }
 
     #[test]
     fn texts() {
         assert!(check_text("t", "株式会社サンプル", 1, 200).is_ok());
+        assert!(check_text("t", &format!(" {} ", "あ".repeat(198)), 1, 200).is_ok());
+        assert_eq!(
+            check_text("t", &format!(" {} ", "あ".repeat(199)), 1, 200)
+                .unwrap_err()
+                .code,
+            FieldCode::Length
+        );
         assert_eq!(
             check_text("t", "  ", 1, 200).unwrap_err().code.as_str(),
             "required"
@@ -360,14 +428,14 @@ mod tests {
         fn texts_of_the_published_pattern_pass_the_check(
             s in proptest::string::string_regex(unanchored(&text_pattern(12))).unwrap()
         ) {
-            prop_assert!(check_text("t", s.trim(), 1, 12).is_ok(), "{s:?}");
+            prop_assert!(s.chars().count() > 12 || check_text("t", &s, 1, 12).is_ok(), "{s:?}");
         }
 
         #[test]
         fn optional_texts_of_the_published_pattern_pass_the_check(
             s in proptest::string::string_regex(unanchored(&optional_text_pattern(12))).unwrap()
         ) {
-            prop_assert!(s.is_empty() || check_text("t", s.trim(), 1, 12).is_ok(), "{s:?}");
+            prop_assert!(s.is_empty() || s.chars().count() > 12 || check_text("t", &s, 1, 12).is_ok(), "{s:?}");
         }
 
         /// The published pattern and the check agree on every text, lengths included: a text
@@ -380,8 +448,8 @@ mod tests {
         ) {
             let pattern = regex::Regex::new(&text_pattern(max)).unwrap();
             prop_assert_eq!(
-                pattern.is_match(&s),
-                check_text("t", s.trim(), 1, max).is_ok(),
+                pattern.is_match(&s) && s.chars().count() <= max,
+                check_text("t", &s, 1, max).is_ok(),
                 "{:?} with at most {} characters", s, max
             );
         }

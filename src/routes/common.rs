@@ -9,7 +9,7 @@ use crate::auth::client_address;
 use crate::db::DbConnection;
 use crate::db::audit::Actor;
 use crate::db::idempotency;
-use crate::domain::validation::{FieldCode, Violation};
+use crate::domain::validation::{FieldCode, Violation, check_max_chars};
 use crate::error::{ApiError, Message};
 use crate::middleware::RequestId;
 use crate::state::AppState;
@@ -117,6 +117,9 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<Vec<String>>, ApiError> {
         )
     };
     let text = value.to_str().map_err(|_| malformed())?.trim();
+    if value.len() > MAX_IF_MATCH_CHARS {
+        return Err(malformed());
+    }
     if text == "*" {
         return Ok(Some(vec!["*".to_owned()]));
     }
@@ -199,6 +202,26 @@ pub fn encode_cursor(id: i64) -> String {
     data_encoding::BASE64URL_NOPAD.encode(format!("v1:{id}").as_bytes())
 }
 
+/// Refuses (422, `too_long`) each given value longer than its schema's `maxLength`:
+/// `(field, value, max)`.
+pub fn check_lengths(fields: &[(&str, Option<&str>, usize)]) -> Result<(), ApiError> {
+    let too_long: Vec<Violation> = fields
+        .iter()
+        .filter_map(|&(field, value, max)| value.and_then(|v| check_max_chars(field, v, max).err()))
+        .collect();
+    if too_long.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(too_long))
+    }
+}
+
+/// The longest `cursor` of a list (its schema's `maxLength`).
+pub const MAX_CURSOR_CHARS: usize = 64;
+
+/// The longest `If-Match` header (its schema's `maxLength`).
+pub const MAX_IF_MATCH_CHARS: usize = 1000;
+
 pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
     let Some(cursor) = cursor else {
         return Ok(None);
@@ -211,6 +234,10 @@ pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
             "must be a next_cursor returned by a previous page",
         ))
     };
+    // The longest cursor a page gives is 30 characters; the documented limit leaves room.
+    if cursor.len() > MAX_CURSOR_CHARS {
+        return Err(bad());
+    }
     let bytes = data_encoding::BASE64URL_NOPAD
         .decode(cursor.as_bytes())
         .map_err(|_| bad())?;

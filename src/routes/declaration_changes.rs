@@ -29,7 +29,7 @@ const MAX_WAIT_SECONDS: u64 = 30;
 #[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
     /// The `next_cursor` of the previous answer; absent (or empty) to read from the beginning.
-    #[param(pattern = "^[A-Za-z0-9_-]{0,40}$")]
+    #[param(pattern = "^[A-Za-z0-9_-]{0,40}$", max_length = 40)]
     pub after: Option<String>,
     /// Entries per answer: 1–1,000 (default 100).
     #[param(minimum = 1, maximum = 1000)]
@@ -84,6 +84,9 @@ fn invalid_cursor() -> ApiError {
 }
 
 fn decode_cursor(cursor: &str) -> Result<i64, ApiError> {
+    if cursor.len() > 40 {
+        return Err(invalid_cursor());
+    }
     let bytes = data_encoding::BASE64URL_NOPAD
         .decode(cursor.as_bytes())
         .map_err(|_| invalid_cursor())?;

@@ -161,7 +161,7 @@ pub async fn list_clients(
 #[utoipa::path(
     tag = "secretariat",
     security(("bearer" = [])),
-    params(("client_id" = String, Path, description = "The client's ID")),
+    params(("client_id" = String, Path, max_length = 64, description = "The client's ID")),
     responses(
         (status = 204, description = "Disabled"),
         (status = 404, description = "No such enabled client", body = crate::error::ProblemDetails, content_type = "application/problem+json"),

@@ -257,7 +257,7 @@ const SCOPE: &str = "POST /v1/declarations";
 /// `Idempotency-Key`, the same request within 24 hours answers the first answer again.
 #[utoipa::path(
     tag = "declarations",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body within 24 hours replay the first answer; the same key with another body is a 422. 1–255 visible ASCII characters.", pattern = "^[!-~]{1,255}$")),
+    params(("Idempotency-Key" = Option<String>, Header, max_length = 255, description = "Makes a retry safe: the same key and body within 24 hours replay the first answer; the same key with another body is a 422. 1–255 visible ASCII characters.", pattern = "^[!-~]{1,255}$")),
     request_body = ApplicationInput,
     responses(
         (status = 201, description = "Declared; the numbers and the completion notice", body = ApplicationCreated,

@@ -39,7 +39,8 @@ pub struct RegistryQuery {
     /// `declared` or `accepted`.
     #[param(value_type = Option<crate::routes::schema::LiveStatus>, inline)]
     pub status: Option<String>,
-    /// The `next_cursor` of the previous page (opaque).
+    /// The `next_cursor` of the previous page (opaque, at most 64 characters).
+    #[param(max_length = 64)]
     pub cursor: Option<String>,
     /// Items per page: 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -77,7 +78,7 @@ fn jst_date(time: DateTime<Utc>) -> chrono::NaiveDate {
 /// never IDs or contact data.
 #[utoipa::path(
     tag = "public",
-    params(RegistryQuery, ("Accept-Language" = Option<String>, Header, description = "`ja` (default) or `en`")),
+    params(RegistryQuery),
     responses(
         (status = 200, description = "A page of declarers", body = RegistryPage),
         (status = 429, response = crate::routes::openapi::TooManyRequests),
