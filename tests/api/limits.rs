@@ -69,6 +69,15 @@ both_backends! {
         }
     }
 
+    async fn an_api_client_s_name_counts_what_is_sent(app) {
+        let operator = app.operator_token().await;
+        let client = |name: String| json!({"name": name, "scopes": ["declarations:verify"]});
+        let created = json_with_status(app.post_as("/v1/admin/api-clients", &operator, &client(text_of(200))).await, 201).await;
+        assert_eq!(created["name"], "総", "stored trimmed: {created}");
+        let problem = assert_problem(app.post_as("/v1/admin/api-clients", &operator, &client(text_of(201))).await, 422, "validation_failed").await;
+        assert_eq!(field_errors(&problem), [("name".to_owned(), "length".to_owned())]);
+    }
+
     async fn a_declarer_s_credentials_are_refused_beyond_their_length(app) {
         let applicant = app.applicant().await;
         for (user_number, password, status) in [

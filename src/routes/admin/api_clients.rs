@@ -108,7 +108,7 @@ pub async fn create_client(
             let account = accounts::by_user_number(conn, operator.0.user_number.as_str())?;
             secretariat::create_client(
                 conn,
-                input.name.trim(),
+                &input.name,
                 &input.scopes,
                 input.contact_email.as_deref(),
                 account.map(|a| a.id),
