@@ -249,6 +249,16 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Where the key that signs tokens comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SigningKey {
+    /// `JWT_SECRET`.
+    Given(Secret),
+    /// Development without `JWT_SECRET`: a key kept in the data folder, created on first use
+    /// (by [`Config::prepare_storage`]).
+    DataFolder,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppEnv {
     Development,
@@ -279,7 +289,7 @@ pub struct Config {
     pub metrics_bind_address: Option<SocketAddr>,
     /// `None`: derived from the bound address once the server listens.
     pub public_base_url: Option<url::Url>,
-    pub jwt_secret: Secret,
+    pub jwt_secret: SigningKey,
     pub app_env: AppEnv,
     pub acceptance_mode: AcceptanceMode,
     pub smtp_url: Option<Secret>,
@@ -384,8 +394,8 @@ pub fn cores() -> usize {
 }
 
 impl Config {
-    /// Checks the settings. Creates the data folder (and reads or creates the development signing
-    /// key in it) so that an unwritable folder stops the start here, not at the first request.
+    /// Checks the settings, creating nothing: the folders are created by
+    /// [`Config::prepare_storage`], once the port is bound.
     pub fn from_settings(settings: Settings) -> Result<Config, ConfigError> {
         let database = DatabaseUrl::parse(&settings.database_url)?;
         let bind_address: SocketAddr = settings.bind_address.parse().map_err(|_| {
@@ -560,12 +570,6 @@ impl Config {
             ));
         }
 
-        ensure_writable_dir("DATA_DIR", &settings.data_dir)?;
-        ensure_writable_dir("OUTBOX_DIR", &settings.outbox_dir)?;
-        if let DatabaseUrl::Sqlite(path) = &database {
-            let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
-            ensure_writable_dir("DATABASE_URL", folder.unwrap_or(Path::new(".")))?;
-        }
         let jwt_secret = match settings.jwt_secret.filter(|s| !s.is_empty()) {
             Some(s) if s.len() < 32 => {
                 return Err(ConfigError::new(
@@ -573,14 +577,14 @@ impl Config {
                     "must be at least 32 bytes long",
                 ));
             }
-            Some(s) => Secret::new(s),
+            Some(s) => SigningKey::Given(Secret::new(s)),
             None if app_env == AppEnv::Production => {
                 return Err(ConfigError::new(
                     "JWT_SECRET",
                     "is required when APP_ENV=production",
                 ));
             }
-            None => development_secret(&settings.data_dir)?,
+            None => SigningKey::DataFolder,
         };
 
         Ok(Config {
@@ -638,6 +642,26 @@ impl Config {
                 poll: std::time::Duration::from_millis(settings.webhook_poll_milliseconds),
             },
         })
+    }
+}
+
+impl Config {
+    /// Creates the folders the service writes to (the data folder, the outbox, the SQLite
+    /// file's folder), proving each writable, so that an unwritable one stops the start here
+    /// rather than at the first request; returns the signing key, reading or creating the
+    /// development key in the data folder. Called after the port is bound: a start that fails
+    /// there leaves nothing behind.
+    pub fn prepare_storage(&self) -> Result<Secret, ConfigError> {
+        ensure_writable_dir("DATA_DIR", &self.data_dir)?;
+        ensure_writable_dir("OUTBOX_DIR", &self.outbox_dir)?;
+        if let DatabaseUrl::Sqlite(path) = &self.database {
+            let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+            ensure_writable_dir("DATABASE_URL", folder.unwrap_or(Path::new(".")))?;
+        }
+        match &self.jwt_secret {
+            SigningKey::Given(secret) => Ok(secret.clone()),
+            SigningKey::DataFolder => development_secret(&self.data_dir),
+        }
     }
 }
 

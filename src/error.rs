@@ -277,7 +277,7 @@ impl ApiError {
                     .iter()
                     .map(|v| FieldError {
                         field: v.field.clone(),
-                        code: v.code.to_owned(),
+                        code: v.code.as_str().to_owned(),
                         message: v.message(language).to_owned(),
                     })
                     .collect()
@@ -480,11 +480,26 @@ pub enum ProblemCodeSchema {
 
 /// `code`: one of the known codes or another string (an open-ended enum).
 fn problem_code_schema() -> utoipa::openapi::schema::Schema {
+    open_enum(
+        "ProblemCode",
+        "A stable snake_case machine code: one of `ProblemCode`, or a newer one.",
+    )
+}
+
+/// A field error's `code`: one of the known codes or another string (an open-ended enum).
+fn field_code_schema() -> utoipa::openapi::schema::Schema {
+    open_enum(
+        "FieldCode",
+        "Which rule: a stable snake_case code, one of `FieldCode` or a newer one.",
+    )
+}
+
+/// One of the values of the named enum schema, or any other string: clients get the known
+/// values as types and stay valid when a new one comes.
+fn open_enum(known: &str, description: &str) -> utoipa::openapi::schema::Schema {
     utoipa::openapi::schema::AnyOfBuilder::new()
-        .description(Some(
-            "A stable snake_case machine code: one of `ProblemCode`, or a newer one.",
-        ))
-        .item(utoipa::openapi::Ref::from_schema_name("ProblemCode"))
+        .description(Some(description))
+        .item(utoipa::openapi::Ref::from_schema_name(known))
         .item(
             utoipa::openapi::schema::ObjectBuilder::new()
                 .schema_type(utoipa::openapi::schema::Type::String),
@@ -498,7 +513,8 @@ fn problem_code_schema() -> utoipa::openapi::schema::Schema {
 pub struct FieldError {
     /// Where: a dotted path such as `organization.corporate_number` or `answers[3].question`.
     pub field: String,
-    /// Which rule: a stable snake_case code.
+    /// Which rule: a stable snake_case code, one of `FieldCode` or a newer one.
+    #[schema(schema_with = field_code_schema)]
     pub code: String,
     /// For people, in the language asked for.
     pub message: String,

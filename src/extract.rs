@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::domain::language::Language;
-use crate::domain::validation::Violation;
+use crate::domain::validation::{FieldCode, Violation};
 use crate::error::{ApiError, Message};
 
 /// The largest body accepted, in bytes (set from configuration).
@@ -232,10 +232,10 @@ fn data_violation(path: &str, message: &str) -> Violation {
     } else {
         path.to_owned()
     };
-    let (code, ja, en): (&'static str, &'static str, &'static str) =
+    let (code, ja, en): (FieldCode, &'static str, &'static str) =
         if message.starts_with("unknown field") {
             (
-                "unknown_field",
+                FieldCode::UnknownField,
                 "この項目は指定できません",
                 "this field is not accepted",
             )
@@ -246,35 +246,39 @@ fn data_violation(path: &str, message: &str) -> Violation {
             } else {
                 format!("{field}.{name}")
             };
-            ("required", "必須の項目です", "this field is required")
+            (
+                FieldCode::Required,
+                "必須の項目です",
+                "this field is required",
+            )
         } else if message.starts_with("unknown variant") {
             (
-                "unknown_value",
+                FieldCode::UnknownValue,
                 "指定できない値です",
                 "this value is not one of those allowed",
             )
         } else if message.starts_with("invalid type") {
             (
-                "invalid_type",
+                FieldCode::InvalidType,
                 "値の種類が正しくありません（数値、文字列、真偽値、配列、オブジェクトの別）",
                 "the value is of the wrong kind (number, string, boolean, array or object)",
             )
         } else if message.starts_with("invalid length") {
             (
-                "invalid_length",
+                FieldCode::InvalidLength,
                 "要素の数が正しくありません",
                 "the number of elements is wrong",
             )
         } else {
             (
-                "invalid_value",
+                FieldCode::InvalidValue,
                 "値が正しくありません",
                 "the value is not valid",
             )
         };
     // serde's own message names Rust types (`expected struct AnswerInput`): it goes to the log,
     // not to the person reading the problem; the field and the code say what is wrong.
-    tracing::debug!(field = %field, code, detail = message, "request body rejected");
+    tracing::debug!(field = %field, code = code.as_str(), detail = message, "request body rejected");
     Violation::new(field, code, ja, en)
 }
 
@@ -323,7 +327,7 @@ mod tests {
         let error = parse_json::<Outer>(body.as_bytes()).unwrap_err();
         assert_eq!(error.status().as_u16(), 422, "{error}");
         let v = &error.errors()[0];
-        (v.field.clone(), v.code)
+        (v.field.clone(), v.code.as_str())
     }
 
     #[test]
@@ -374,7 +378,7 @@ mod tests {
             assert_eq!(error.status().as_u16(), 422, "{body}");
         }
         let error = parse_json::<Counts>(br#"{"n": 1.5}"#).unwrap_err();
-        assert_eq!(error.errors()[0].code, "invalid_type");
+        assert_eq!(error.errors()[0].code.as_str(), "invalid_type");
     }
 
     #[test]

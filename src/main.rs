@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use security_action::config::{Config, LogFormat, Settings};
+use security_action::config::{Config, ConfigError, LogFormat, Settings};
 use security_action::declarations::Decision;
 use security_action::domain::declaration::RevocationReason;
 use security_action::routes::openapi;
@@ -165,6 +165,12 @@ fn main() -> ExitCode {
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // A folder that cannot be created is a configuration problem, found once the port is
+        // bound (`Config::prepare_storage`): the same one line as the others.
+        Err(error) if error.downcast_ref::<ConfigError>().is_some() => {
+            eprintln!("error: configuration: {error}");
+            ExitCode::from(2)
+        }
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE

@@ -266,8 +266,7 @@ async fn serve_metrics(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// The metrics listener: `GET /metrics` and nothing else, on its own address and one worker.
-pub fn server(state: AppState, address: SocketAddr) -> std::io::Result<(Server, SocketAddr)> {
-    let listener = TcpListener::bind(address)?;
+pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<(Server, SocketAddr)> {
     let bound = listener.local_addr()?;
     let server = HttpServer::new(move || {
         App::new()

@@ -10,7 +10,7 @@ use crate::db::audit::Actor;
 use crate::db::models::NewAccount;
 use crate::db::{self, DbConnection, accounts, api_clients, audit};
 use crate::domain::identifiers::UserNumber;
-use crate::domain::validation::{Violation, check_text};
+use crate::domain::validation::{FieldCode, Violation, check_text};
 use crate::error::ApiError;
 
 /// A new operator's login: the user number and the generated password, shown once.
@@ -87,10 +87,8 @@ pub fn check_client(
     scopes: &[String],
     contact_email: Option<&str>,
 ) -> Result<(), ApiError> {
-    let mut violations: Vec<Violation> = check_text("name", name.trim(), 1, 200)
-        .err()
-        .into_iter()
-        .collect();
+    let mut violations: Vec<Violation> =
+        check_text("name", name, 1, 200).err().into_iter().collect();
     if let Some(email) = contact_email
         && let Err(violation) = crate::domain::organization::check_email("contact_email", email)
     {
@@ -99,7 +97,7 @@ pub fn check_client(
     if scopes.is_empty() {
         violations.push(Violation::new(
             "scopes",
-            "required",
+            FieldCode::Required,
             "スコープを1つ以上指定してください",
             "give at least one scope",
         ));
@@ -108,14 +106,14 @@ pub fn check_client(
         if !KNOWN_SCOPES.contains(&scope.as_str()) {
             violations.push(Violation::new(
                 format!("scopes[{i}]"),
-                "unknown_scope",
+                FieldCode::UnknownScope,
                 format!("指定できるスコープは {} です", KNOWN_SCOPES.join(", ")),
                 format!("known scopes: {}", KNOWN_SCOPES.join(", ")),
             ));
         } else if scopes[..i].contains(scope) {
             violations.push(Violation::new(
                 format!("scopes[{i}]"),
-                "duplicate",
+                FieldCode::Duplicate,
                 "重複しています",
                 "listed twice",
             ));

@@ -38,10 +38,17 @@ pub struct Application {
     state: AppState,
 }
 
+/// Creates the folders the service writes to ([`Config::prepare_storage`]), then opens the
+/// database and applies pending migrations: what every command but `serve` starts with.
+pub async fn prepare_database(config: &Config) -> anyhow::Result<Db> {
+    config.prepare_storage()?;
+    open_database(config).await
+}
+
 /// Installs the settings the texts show (every command that opens the database may send an
 /// e-mail), opens the database pool and applies pending migrations (blocking work, run off the
 /// async threads).
-pub async fn prepare_database(config: &Config) -> anyhow::Result<Db> {
+async fn open_database(config: &Config) -> anyhow::Result<Db> {
     crate::texts::install(config);
     let url = config.database.clone();
     let size = config.db_pool_size;
@@ -61,12 +68,21 @@ pub async fn prepare_database(config: &Config) -> anyhow::Result<Db> {
 }
 
 impl Application {
-    /// Binds the listener (port 0 picks a free one), then opens the database and applies
-    /// migrations: a port in use stops the start before anything is created or changed.
+    /// Binds the listeners (port 0 picks a free one), then creates the folders, then opens the
+    /// database and applies migrations: a port in use stops the start before anything is
+    /// created or changed.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(config.bind_address)
             .with_context(|| format!("cannot listen on {}", config.bind_address))?;
-        let db = prepare_database(&config).await?;
+        let metrics_listener = match config.metrics_bind_address {
+            Some(address) => Some(
+                TcpListener::bind(address)
+                    .with_context(|| format!("cannot listen for metrics on {address}"))?,
+            ),
+            None => None,
+        };
+        let signing_key = config.prepare_storage()?;
+        let db = open_database(&config).await?;
         let address = listener.local_addr()?;
         let mut config = config;
         if config.public_base_url.is_none() {
@@ -94,7 +110,7 @@ impl Application {
             stats_cache: Arc::new(TimedCache::new(std::time::Duration::from_secs(
                 config.stats_cache_seconds,
             ))),
-            tokens: Arc::new(TokenKeys::new(&config.jwt_secret)),
+            tokens: Arc::new(TokenKeys::new(&signing_key)),
             limits: Arc::new(Limits::from_config(&config)),
             verifications: VerificationRecorder::start(db.clone(), config.verification_flush),
             // Half the pool, so that look-ups under load leave connections for everything else.
@@ -137,10 +153,10 @@ impl Application {
             from,
             Arc::clone(&state.mail_wakeup),
         ));
-        let metrics = match state.config.metrics_bind_address {
-            Some(address) => Some(
-                crate::metrics::server(state.clone(), address)
-                    .with_context(|| format!("cannot listen for metrics on {address}"))?,
+        let metrics = match metrics_listener {
+            Some(listener) => Some(
+                crate::metrics::server(state.clone(), listener)
+                    .context("cannot serve the metrics")?,
             ),
             None => None,
         };

@@ -11,7 +11,7 @@ use crate::domain::declaration::{ChangeKind, Star, Transition};
 use crate::domain::disclosure::PolicyDisclosure;
 use crate::domain::identifiers::{DeclarationId, UserNumber};
 use crate::domain::language::Localized;
-use crate::domain::validation::{Violation, check_text};
+use crate::domain::validation::{FieldCode, Violation, check_text};
 use crate::error::{ApiError, Message};
 use crate::mail::{self, recipient, templates};
 
@@ -214,7 +214,7 @@ pub fn step_up(
     let diagnosis = diagnoses::owned(conn, declarer.id, diagnosis_id)?.ok_or_else(|| {
         ApiError::invalid_field(Violation::new(
             "diagnosis_id",
-            "unknown_diagnosis",
+            FieldCode::UnknownDiagnosis,
             "この自社診断は見つかりません。ご自身で受けた自社診断のIDを指定してください",
             "no diagnosis of yours has this ID",
         ))
@@ -266,9 +266,8 @@ pub fn step_up(
 
 /// A withdrawal reason: trimmed, 1–500 characters.
 pub fn checked_withdrawal_reason(reason: &str) -> Result<String, ApiError> {
-    let reason = reason.trim();
     check_text("reason", reason, 1, 500).map_err(ApiError::invalid_field)?;
-    Ok(reason.to_owned())
+    Ok(reason.trim().to_owned())
 }
 
 /// Withdraws the declaration (取下げ). This is final: it is no longer valid for verification,

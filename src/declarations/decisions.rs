@@ -63,9 +63,8 @@ pub fn checked_note(note: Option<&str>) -> Result<Option<String>, ApiError> {
     let Some(note) = note.filter(|n| !n.is_empty()) else {
         return Ok(None);
     };
-    let note = note.trim();
     check_text("note", note, 1, 1000).map_err(ApiError::invalid_field)?;
-    Ok(Some(note.to_owned()))
+    Ok(Some(note.trim().to_owned()))
 }
 
 /// Accepts a declared declaration: logo downloads open and 「申込み受理のご連絡」 goes out.

@@ -14,6 +14,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 use super::language::{Language, Localized};
+use super::validation::FieldCode;
 
 /// The number of prefecture codes (都道府県コード), `01` to `47`.
 pub const ALL_PREFECTURE_CODES: usize = 47;
@@ -34,14 +35,14 @@ pub const INDUSTRY_CODE_PATTERN: &str = "^[A-T]$";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeError {
     /// Machine-readable error code.
-    pub code: &'static str,
+    pub code: FieldCode,
     text: Localized,
 }
 
 impl CodeError {
     /// The error for a string that is not a prefecture code (都道府県コード).
     pub const UNKNOWN_PREFECTURE: CodeError = CodeError {
-        code: "unknown_prefecture",
+        code: FieldCode::UnknownPrefecture,
         text: Localized {
             ja: "都道府県コードは01～47の2桁で指定してください",
             en: "The prefecture must be a two-digit JIS X 0401 code from 01 to 47",
@@ -50,7 +51,7 @@ impl CodeError {
 
     /// The error for a string that is not an industry division letter (産業大分類).
     pub const UNKNOWN_INDUSTRY: CodeError = CodeError {
-        code: "unknown_industry",
+        code: FieldCode::UnknownIndustry,
         text: Localized {
             ja: "業種は日本標準産業分類の大分類（AからTの英大文字1文字）で指定してください",
             en: "The industry must be a Japan Standard Industrial Classification division: \
@@ -229,6 +230,7 @@ impl utoipa::PartialSchema for PrefectureCode {
         string_schema(
             "Prefecture (都道府県): JIS X 0401 code, 01 (Hokkaido) to 47 (Okinawa)",
             PREFECTURE_CODE_PATTERN,
+            2,
             "13",
         )
     }
@@ -390,6 +392,7 @@ impl utoipa::PartialSchema for IndustryCode {
             "Industry (業種): Japan Standard Industrial Classification (日本標準産業分類) \
              division letter, A to T",
             INDUSTRY_CODE_PATTERN,
+            1,
             "G",
         )
     }
@@ -397,12 +400,13 @@ impl utoipa::PartialSchema for IndustryCode {
 
 impl utoipa::ToSchema for IndustryCode {}
 
-/// A string schema with a pattern and one example.
-fn string_schema(description: &str, pattern: &str, example: &str) -> RefOr<Schema> {
+/// A string schema with a pattern, the length that pattern allows, and one example.
+fn string_schema(description: &str, pattern: &str, length: usize, example: &str) -> RefOr<Schema> {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .description(Some(description))
         .pattern(Some(pattern))
+        .max_length(Some(length))
         .examples([example])
         .into()
 }
@@ -596,7 +600,7 @@ mod tests {
     #[test]
     fn errors_have_codes_and_messages() {
         let prefecture = CodeError::UNKNOWN_PREFECTURE;
-        assert_eq!(prefecture.code, "unknown_prefecture");
+        assert_eq!(prefecture.code, FieldCode::UnknownPrefecture);
         assert_eq!(
             prefecture.message(Language::Ja),
             "都道府県コードは01～47の2桁で指定してください"
@@ -605,7 +609,7 @@ mod tests {
         assert!(prefecture.to_string().starts_with("unknown_prefecture: "));
 
         let industry = CodeError::UNKNOWN_INDUSTRY;
-        assert_eq!(industry.code, "unknown_industry");
+        assert_eq!(industry.code.as_str(), "unknown_industry");
         assert!(industry.message(Language::Ja).contains("大分類"));
         assert!(industry.message(Language::En).contains("A to T"));
         let boxed: Box<dyn std::error::Error> = Box::new(industry);

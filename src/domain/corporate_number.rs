@@ -8,6 +8,8 @@ use std::fmt;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
+use super::validation::FieldCode;
+
 /// Regular expression for a corporate number, as published in the `OpenAPI` schema: the
 /// leading check digit is 9 − (… mod 9), never 0; the check itself is beyond a regular
 /// expression.
@@ -24,10 +26,10 @@ pub enum CorporateNumberError {
 
 impl CorporateNumberError {
     /// The stable machine code of the error.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> FieldCode {
         match self {
-            CorporateNumberError::NotThirteenDigits => "invalid_format",
-            CorporateNumberError::CheckDigit => "check_digit",
+            CorporateNumberError::NotThirteenDigits => FieldCode::InvalidFormat,
+            CorporateNumberError::CheckDigit => FieldCode::CheckDigit,
         }
     }
 }
@@ -128,6 +130,7 @@ impl utoipa::PartialSchema for CorporateNumber {
                  twelve (National Tax Agency rules)",
             ))
             .pattern(Some(CORPORATE_NUMBER_PATTERN))
+            .max_length(Some(13))
             .examples(["7000012050002"])
             .into()
     }

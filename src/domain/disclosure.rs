@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::language::Localized;
-use super::validation::{Violation, check_text, check_web_url};
+use super::validation::{FieldCode, Violation, check_optional_text, check_web_url};
 
 /// A way of disclosing the basic policy.
 #[derive(
@@ -142,7 +142,7 @@ impl PolicyDisclosure {
         if methods.is_empty() {
             violations.push(Violation::new(
                 "methods",
-                "required",
+                FieldCode::Required,
                 "公開方法を1つ以上選んでください",
                 "choose at least one disclosure method",
             ));
@@ -151,7 +151,7 @@ impl PolicyDisclosure {
             if methods[..i].contains(m) {
                 violations.push(Violation::new(
                     format!("methods[{i}]"),
-                    "duplicate",
+                    FieldCode::Duplicate,
                     "同じ公開方法が重複しています",
                     "the same method is listed twice",
                 ));
@@ -162,31 +162,38 @@ impl PolicyDisclosure {
         match (has(DisclosureMethod::CompanyWebsite), url) {
             (true, None) => violations.push(Violation::new(
                 "url",
-                "required",
+                FieldCode::Required,
                 "自社ウェブサイトで公開する場合は URL を指定してください",
                 "a url is required for company_website",
             )),
             (true, Some(u)) => violations.extend(check_web_url("url", u).err()),
             (false, Some(_)) => violations.push(Violation::new(
                 "url",
-                "not_allowed",
+                FieldCode::NotAllowed,
                 "URL は自社ウェブサイトで公開する場合にだけ指定します",
                 "url is only given with company_website",
             )),
             (false, None) => {}
         }
-        let other_description = other_description.map(str::trim).filter(|d| !d.is_empty());
+        let other_description =
+            match check_optional_text("other_description", other_description, 200) {
+                Ok(description) => description,
+                Err(violation) => {
+                    violations.push(violation);
+                    return Err(violations);
+                }
+            };
         match (has(DisclosureMethod::Other), other_description) {
             (true, None) => violations.push(Violation::new(
                 "other_description",
-                "required",
+                FieldCode::Required,
                 "「その他」の場合は公開方法を説明してください",
                 "other_description is required for other",
             )),
-            (true, Some(d)) => violations.extend(check_text("other_description", d, 1, 200).err()),
+            (true, Some(_)) => {}
             (false, Some(_)) => violations.push(Violation::new(
                 "other_description",
-                "not_allowed",
+                FieldCode::NotAllowed,
                 "説明は「その他」の場合にだけ指定します",
                 "other_description is only given with other",
             )),
@@ -195,7 +202,7 @@ impl PolicyDisclosure {
         if !is_information_security_policy {
             violations.push(Violation::new(
                 "is_information_security_policy",
-                "must_be_true",
+                FieldCode::MustBeTrue,
                 "公開する文書が情報セキュリティ基本方針であること（個人情報保護方針ではないこと）を確認してください",
                 "affirm that the disclosed document is an information-security basic policy (a privacy policy does not count)",
             ));
@@ -234,7 +241,7 @@ mod tests {
     fn codes(r: Result<PolicyDisclosure, Vec<Violation>>) -> Vec<(String, &'static str)> {
         r.unwrap_err()
             .into_iter()
-            .map(|v| (v.field, v.code))
+            .map(|v| (v.field, v.code.as_str()))
             .collect()
     }
 

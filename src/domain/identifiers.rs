@@ -17,6 +17,8 @@ use rand::RngExt;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
+use super::validation::FieldCode;
+
 /// Why a string is not a valid identifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdentifierError {
@@ -30,11 +32,11 @@ pub enum IdentifierError {
 
 impl IdentifierError {
     /// The stable machine code of the error.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> FieldCode {
         match self {
-            IdentifierError::NotTwelveDigits => "invalid_format",
-            IdentifierError::WrongLeadingDigit => "invalid_format",
-            IdentifierError::CheckDigit => "check_digit",
+            IdentifierError::NotTwelveDigits => FieldCode::InvalidFormat,
+            IdentifierError::WrongLeadingDigit => FieldCode::InvalidFormat,
+            IdentifierError::CheckDigit => FieldCode::CheckDigit,
         }
     }
 }
@@ -186,11 +188,13 @@ pub const USER_NUMBER_PATTERN: &str = "^[1-35-9][0-9]{11}$";
 /// digit is beyond a regular expression).
 pub const DECLARATION_ID_PATTERN: &str = "^4[0-9]{11}$";
 
+/// An ID's schema: its pattern, its 12 characters, an example.
 fn id_schema(description: &str, pattern: &str, example: &str) -> RefOr<Schema> {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .description(Some(description))
         .pattern(Some(pattern))
+        .max_length(Some(12))
         .examples([example])
         .into()
 }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::corporate_number::CorporateNumber;
-use super::validation::Violation;
+use super::validation::{FieldCode, Violation};
 
 /// 組織形態: what kind of organisation declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -53,13 +53,13 @@ pub fn check_corporate_number(
     match (organization_type, given) {
         (OrganizationType::Corporation, None) => Err(Violation::new(
             field,
-            "required",
+            FieldCode::Required,
             "法人の場合は法人番号（13桁）が必要です",
             "a corporation must give its 13-digit corporate number",
         )),
         (OrganizationType::SoleProprietor, Some(_)) => Err(Violation::new(
             field,
-            "not_allowed",
+            FieldCode::NotAllowed,
             "個人事業主の場合、法人番号は入力不要です",
             "a sole proprietor has no corporate number; leave it out",
         )),
@@ -104,7 +104,7 @@ pub fn check_email(field: &str, email: &str) -> Result<(), Violation> {
     ok.then_some(()).ok_or_else(|| {
         Violation::new(
             field,
-            "invalid_email",
+            FieldCode::InvalidEmail,
             "メールアドレスの形式が正しくありません",
             "must be a valid e-mail address",
         )
@@ -124,7 +124,7 @@ pub fn check_phone(field: &str, phone: &str) -> Result<(), Violation> {
         .ok_or_else(|| {
             Violation::new(
                 field,
-                "invalid_phone",
+                FieldCode::InvalidPhone,
                 "電話番号は半角数字とハイフンで入力してください（例：03-1234-5678）",
                 "must be a phone number such as 03-1234-5678",
             )
@@ -142,7 +142,8 @@ mod tests {
         assert_eq!(
             check_corporate_number("c", Corporation, None)
                 .unwrap_err()
-                .code,
+                .code
+                .as_str(),
             "required"
         );
         assert!(
@@ -153,13 +154,15 @@ mod tests {
         assert_eq!(
             check_corporate_number("c", Corporation, Some("8000012050002"))
                 .unwrap_err()
-                .code,
+                .code
+                .as_str(),
             "check_digit"
         );
         assert_eq!(
             check_corporate_number("c", SoleProprietor, Some("7000012050002"))
                 .unwrap_err()
-                .code,
+                .code
+                .as_str(),
             "not_allowed"
         );
         assert_eq!(
@@ -173,7 +176,8 @@ mod tests {
         assert_eq!(
             check_corporate_number("c", Other, Some("123"))
                 .unwrap_err()
-                .code,
+                .code
+                .as_str(),
             "invalid_format"
         );
     }

@@ -19,7 +19,7 @@
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use super::validation::Violation;
+use super::validation::{FieldCode, Violation};
 
 /// The fewest characters a password may have.
 pub const MIN_PASSWORD_CHARS: usize = 12;
@@ -52,7 +52,7 @@ pub fn check_password(
     if count < MIN_PASSWORD_CHARS {
         return Err(Violation::new(
             field,
-            "too_short",
+            FieldCode::TooShort,
             format!("パスワードは{MIN_PASSWORD_CHARS}文字以上にしてください"),
             format!("must be at least {MIN_PASSWORD_CHARS} characters long"),
         ));
@@ -60,7 +60,7 @@ pub fn check_password(
     if count > MAX_PASSWORD_CHARS {
         return Err(Violation::new(
             field,
-            "too_long",
+            FieldCode::TooLong,
             format!("パスワードは{MAX_PASSWORD_CHARS}文字以内にしてください"),
             format!("must be at most {MAX_PASSWORD_CHARS} characters long"),
         ));
@@ -70,7 +70,7 @@ pub fn check_password(
     {
         return Err(Violation::new(
             field,
-            "contains_user_number",
+            FieldCode::ContainsUserNumber,
             "パスワードに利用者番号を含めないでください",
             "must not contain the user number",
         ));
@@ -81,7 +81,7 @@ pub fn check_password(
     {
         return Err(Violation::new(
             field,
-            "repeated_character",
+            FieldCode::RepeatedCharacter,
             "同じ文字を繰り返しただけのパスワードは使えません",
             "must not be a single character repeated",
         ));
@@ -89,7 +89,7 @@ pub fn check_password(
     if common_passwords().contains(password.trim().to_lowercase().as_str()) {
         return Err(Violation::new(
             field,
-            "common_password",
+            FieldCode::CommonPassword,
             "よく使われていて推測されやすいパスワードです。別のパスワードにしてください",
             "is a commonly used password that is easy to guess; choose another one",
         ));
@@ -119,7 +119,7 @@ mod tests {
     fn code(password: &str) -> &'static str {
         match check_password("password", password, USER) {
             Ok(()) => "ok",
-            Err(violation) => violation.code,
+            Err(violation) => violation.code.as_str(),
         }
     }
 
@@ -265,9 +265,9 @@ mod tests {
             let password: String = "abcdefghijklmnopqrstuvwxyz".chars().cycle().take(length).collect();
             let result = check_password("password", &password, None);
             if length < MIN_PASSWORD_CHARS {
-                prop_assert_eq!(result.unwrap_err().code, "too_short");
+                prop_assert_eq!(result.unwrap_err().code.as_str(), "too_short");
             } else if length > MAX_PASSWORD_CHARS {
-                prop_assert_eq!(result.unwrap_err().code, "too_long");
+                prop_assert_eq!(result.unwrap_err().code.as_str(), "too_long");
             }
         }
     }

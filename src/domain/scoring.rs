@@ -8,6 +8,7 @@ use std::fmt;
 
 use crate::domain::language::Language;
 use crate::domain::questionnaire::{Answer, Band, ITEMS, MAX_SCORE, PARTS, QUESTION_COUNT};
+use crate::domain::validation::FieldCode;
 
 /// A complete answer sheet: one [`Answer`] for each of the 25 items, indexed by item number − 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,12 +47,12 @@ pub enum SheetErrorCode {
 
 impl SheetErrorCode {
     /// The snake_case code used in API error details.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> FieldCode {
         match self {
-            SheetErrorCode::WrongCount => "wrong_count",
-            SheetErrorCode::QuestionOutOfRange => "question_out_of_range",
-            SheetErrorCode::DuplicateQuestion => "duplicate_question",
-            SheetErrorCode::MissingQuestion => "missing_question",
+            SheetErrorCode::WrongCount => FieldCode::WrongCount,
+            SheetErrorCode::QuestionOutOfRange => FieldCode::QuestionOutOfRange,
+            SheetErrorCode::DuplicateQuestion => FieldCode::DuplicateQuestion,
+            SheetErrorCode::MissingQuestion => FieldCode::MissingQuestion,
         }
     }
 
@@ -441,7 +442,7 @@ mod tests {
             SheetErrorCode::DuplicateQuestion,
             SheetErrorCode::MissingQuestion,
         ];
-        let names: Vec<&str> = all.iter().map(|c| c.code()).collect();
+        let names: Vec<&str> = all.iter().map(|c| c.code().as_str()).collect();
         assert_eq!(
             names,
             [

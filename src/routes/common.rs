@@ -9,7 +9,7 @@ use crate::auth::client_address;
 use crate::db::DbConnection;
 use crate::db::audit::Actor;
 use crate::db::idempotency;
-use crate::domain::validation::Violation;
+use crate::domain::validation::{FieldCode, Violation, check_max_chars};
 use crate::error::{ApiError, Message};
 use crate::middleware::RequestId;
 use crate::state::AppState;
@@ -45,7 +45,7 @@ pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     if text.is_empty() || text.len() > 255 || !text.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(ApiError::invalid_field(Violation::new(
             "Idempotency-Key",
-            "invalid_idempotency_key",
+            FieldCode::InvalidIdempotencyKey,
             "Idempotency-Key は1～255文字の半角英数記号で指定してください",
             "must be 1–255 visible ASCII characters",
         )));
@@ -117,6 +117,9 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<Vec<String>>, ApiError> {
         )
     };
     let text = value.to_str().map_err(|_| malformed())?.trim();
+    if value.len() > MAX_IF_MATCH_CHARS {
+        return Err(malformed());
+    }
     if text == "*" {
         return Ok(Some(vec!["*".to_owned()]));
     }
@@ -168,7 +171,7 @@ pub fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
         Some(n) if (1..=200).contains(&n) => Ok(n),
         Some(_) => Err(ApiError::invalid_field(Violation::new(
             "limit",
-            "out_of_range",
+            FieldCode::OutOfRange,
             "取得件数は1～200で指定してください",
             "must be between 1 and 200",
         ))),
@@ -199,6 +202,26 @@ pub fn encode_cursor(id: i64) -> String {
     data_encoding::BASE64URL_NOPAD.encode(format!("v1:{id}").as_bytes())
 }
 
+/// Refuses (422, `too_long`) each given value longer than its schema's `maxLength`:
+/// `(field, value, max)`.
+pub fn check_lengths(fields: &[(&str, Option<&str>, usize)]) -> Result<(), ApiError> {
+    let too_long: Vec<Violation> = fields
+        .iter()
+        .filter_map(|&(field, value, max)| value.and_then(|v| check_max_chars(field, v, max).err()))
+        .collect();
+    if too_long.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(too_long))
+    }
+}
+
+/// The longest `cursor` of a list (its schema's `maxLength`).
+pub const MAX_CURSOR_CHARS: usize = 64;
+
+/// The longest `If-Match` header (its schema's `maxLength`).
+pub const MAX_IF_MATCH_CHARS: usize = 1000;
+
 pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
     let Some(cursor) = cursor else {
         return Ok(None);
@@ -206,11 +229,15 @@ pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
     let bad = || {
         ApiError::invalid_field(Violation::new(
             "cursor",
-            "invalid_cursor",
+            FieldCode::InvalidCursor,
             "続きの位置の指定が正しくありません。前のページの応答にある値をそのまま指定してください",
             "must be a next_cursor returned by a previous page",
         ))
     };
+    // The longest cursor a page gives is 30 characters; the documented limit leaves room.
+    if cursor.len() > MAX_CURSOR_CHARS {
+        return Err(bad());
+    }
     let bytes = data_encoding::BASE64URL_NOPAD
         .decode(cursor.as_bytes())
         .map_err(|_| bad())?;

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::clients::ApiCaller;
 use crate::db::change_log::{self, ChangeEntry};
 pub use crate::declarations::feed::ChangeItem;
-use crate::domain::validation::Violation;
+use crate::domain::validation::{FieldCode, Violation};
 use crate::error::{ApiError, Message};
 use crate::extract::Query;
 use crate::state::AppState;
@@ -29,7 +29,7 @@ const MAX_WAIT_SECONDS: u64 = 30;
 #[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
     /// The `next_cursor` of the previous answer; absent (or empty) to read from the beginning.
-    #[param(pattern = "^[A-Za-z0-9_-]{0,40}$")]
+    #[param(pattern = "^[A-Za-z0-9_-]{0,40}$", max_length = 40)]
     pub after: Option<String>,
     /// Entries per answer: 1–1,000 (default 100).
     #[param(minimum = 1, maximum = 1000)]
@@ -77,13 +77,16 @@ fn invalid_cursor() -> ApiError {
     )
     .with_errors(vec![Violation::new(
         "after",
-        "invalid_cursor",
+        FieldCode::InvalidCursor,
         "前回の応答にある値をそのまま指定してください",
         "must be a next_cursor of an earlier answer",
     )])
 }
 
 fn decode_cursor(cursor: &str) -> Result<i64, ApiError> {
+    if cursor.len() > 40 {
+        return Err(invalid_cursor());
+    }
     let bytes = data_encoding::BASE64URL_NOPAD
         .decode(cursor.as_bytes())
         .map_err(|_| invalid_cursor())?;
@@ -95,7 +98,7 @@ fn decode_cursor(cursor: &str) -> Result<i64, ApiError> {
 }
 
 fn out_of_range(field: &'static str, ja: &'static str, en: &'static str) -> ApiError {
-    ApiError::invalid_field(Violation::new(field, "out_of_range", ja, en))
+    ApiError::invalid_field(Violation::new(field, FieldCode::OutOfRange, ja, en))
 }
 
 /// The ordered change feed (変更の通知): every change that alters what a verifier sees —

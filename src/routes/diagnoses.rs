@@ -95,7 +95,8 @@ pub struct DiagnosisPage {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (opaque, at most 64 characters).
+    #[param(max_length = 64)]
     pub cursor: Option<String>,
     /// Items per page: 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -190,7 +191,7 @@ pub async fn list_diagnoses(
 #[utoipa::path(
     tag = "diagnoses",
     security(("bearer" = [])),
-    params(("diagnosis_id" = String, Path, description = "The diagnosis's ID")),
+    params(("diagnosis_id" = String, Path, max_length = 36, description = "The diagnosis's ID")),
     responses(
         (status = 200, description = "The diagnosis", body = DiagnosisView),
         (status = 404, description = "No such diagnosis of yours", body = crate::error::ProblemDetails, content_type = "application/problem+json"),

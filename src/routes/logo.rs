@@ -104,7 +104,7 @@ fn gone(code: &'static str, ja: &'static str, en: &'static str) -> ApiError {
 /// token was issued makes it stop working (410).
 #[utoipa::path(
     tag = "declarations",
-    params(("token" = String, Path, description = "The token from `POST …/logo-tokens`")),
+    params(("token" = String, Path, max_length = 43, description = "The token from `POST …/logo-tokens`")),
     responses(
         (status = 200, description = "The logo package", content_type = "application/zip", body = Vec<u8>,
          headers(("Content-Disposition" = String))),

@@ -195,7 +195,7 @@ impl OrganizationPatch {
 #[utoipa::path(
     tag = "account",
     security(("bearer" = [])),
-    params(("If-Match" = Option<String>, Header, description = "The ETag of `GET /v1/me` (or `*`); a change made since is a 412", pattern = r#"^(?:\*|(?:W/)?"[!#-~]*"(?:[ \t]*,[ \t]*(?:W/)?"[!#-~]*")*)$"#)),
+    params(("If-Match" = Option<String>, Header, max_length = 1000, description = "The ETag of `GET /v1/me` (or `*`), at most 1,000 characters; a change made since is a 412", pattern = r#"^(?:\*|(?:W/)?"[!#-~]*"(?:[ \t]*,[ \t]*(?:W/)?"[!#-~]*")*)$"#)),
     request_body(content = OrganizationPatch, content_type = "application/json"),
     responses(
         (status = 200, description = "The account after the change", body = Me, headers(("ETag" = String))),

@@ -27,12 +27,12 @@ use crate::state::AppState;
 pub struct TokenRequest {
     pub grant_type: GrantType,
     /// Space-separated; defaults to every scope of the client.
-    #[schema(nullable = false)]
+    #[schema(nullable = false, max_length = 256)]
     pub scope: Option<String>,
     /// With `client_secret`, instead of HTTP Basic authentication.
-    #[schema(nullable = false)]
+    #[schema(nullable = false, max_length = 64)]
     pub client_id: Option<String>,
-    #[schema(nullable = false)]
+    #[schema(nullable = false, max_length = 256)]
     pub client_secret: Option<String>,
 }
 
@@ -230,8 +230,14 @@ pub async fn token(
             "Only the client_credentials grant is supported.",
         ));
     }
+    if params.get("scope").is_some_and(|s| s.chars().count() > 256) {
+        return Err(invalid_request(
+            "スコープの指定が長すぎます",
+            "scope is longer than 256 characters.",
+        ));
+    }
     let (client_id, secret) = credentials(&req, &params)?;
-    if client_id.len() > 64 || secret.len() > 256 {
+    if client_id.chars().count() > 64 || secret.chars().count() > 256 {
         return Err(invalid_client());
     }
     let key = format!("client-secret:{client_id}");

@@ -44,6 +44,7 @@ pub fn declaration_id_parameter() -> Parameter {
             ObjectBuilder::new()
                 .schema_type(Type::String)
                 .pattern(Some(PATTERN))
+                .max_length(Some(12))
                 .examples(["407731820954"]),
         ))
         .build()

@@ -48,28 +48,33 @@ macro_rules! schema_types {
     };
 }
 
-// Texts are trimmed before they are counted and stored: the pattern states the limit on the
-// trimmed text. A `maxLength` would count the white space around it, which the service does not.
+// Texts are stored trimmed; their limit counts what is sent, white space included (`maxLength`),
+// as the service counts it (`check_text`).
 fn text(max: usize) -> ObjectBuilder {
     string()
         .pattern(Some(text_pattern(max)))
         .min_length(Some(1))
+        .max_length(Some(max))
 }
 
 fn optional_text(max: usize) -> ObjectBuilder {
-    string().pattern(Some(optional_text_pattern(max)))
+    string()
+        .pattern(Some(optional_text_pattern(max)))
+        .max_length(Some(max))
 }
 
-fn unique_list(items: RefOr<Schema>) -> ArrayBuilder {
+/// One or more of `count` allowed values, none twice: so at most `count` of them.
+fn unique_list(items: RefOr<Schema>, count: usize) -> ArrayBuilder {
     ArrayBuilder::new()
         .items(items)
         .min_items(Some(1))
+        .max_items(Some(count))
         .unique_items(true)
 }
 
 schema_types! {
-    /// A text of 1–100 characters once the white space around it is trimmed (the pattern
-    /// counts them), no control characters.
+    /// A text of 1–100 characters as sent, something besides the white space around it (which
+    /// is trimmed), no control characters.
     Text100 => text(100);
     /// A text of 1–200 characters.
     Text200 => text(200);
@@ -104,6 +109,7 @@ schema_types! {
             "^(?:{})?$",
             unanchored(corporate_number::CORPORATE_NUMBER_PATTERN)
         )))
+        .max_length(Some(13))
         .examples(["7000012050002"]);
     /// A new password: 12–128 characters. (Neither one character repeated, nor a common
     /// password, nor containing the user number: rules beyond a schema.)
@@ -118,18 +124,21 @@ schema_types! {
     /// The current version of the logo terms, the only one an application may agree to.
     CurrentTermsVersion => string().enum_values(Some([terms::current().version]));
     /// One or more purposes, none twice.
-    Purposes => unique_list(Purpose::schema());
+    Purposes => unique_list(Purpose::schema(), Purpose::ALL.len());
     /// One or more disclosure methods, none twice.
-    DisclosureMethods => unique_list(DisclosureMethod::schema());
+    DisclosureMethods => unique_list(DisclosureMethod::schema(), DisclosureMethod::ALL.len());
     /// One or more of the known scopes, none twice.
-    Scopes => unique_list(string().enum_values(Some(KNOWN_SCOPES)).into());
+    Scopes => unique_list(
+        string().enum_values(Some(KNOWN_SCOPES)).into(),
+        KNOWN_SCOPES.len(),
+    );
     /// One or more webhook event types, none twice.
     EventTypes => unique_list(
         string()
             .enum_values(Some(crate::webhooks::endpoints::event_types()))
             .into(),
-    )
-    .max_items(Some(crate::domain::declaration::ChangeKind::ALL.len()));
+        crate::domain::declaration::ChangeKind::ALL.len(),
+    );
     /// A live status: `declared` or `accepted`.
     LiveStatus => string().enum_values(Some(
         [Status::Declared, Status::Accepted].map(Status::code),
@@ -153,10 +162,7 @@ mod tests {
         assert!(pattern.starts_with("^(?:[Hh]") && pattern.ends_with(")?$"));
         let text = json::<Text200>();
         assert_eq!(text["minLength"], 1);
-        assert!(
-            text.get("maxLength").is_none(),
-            "the pattern counts the trimmed text"
-        );
+        assert_eq!(text["maxLength"], 200, "what is sent is counted");
         assert!(text["pattern"].as_str().unwrap().contains("{0,198}"));
         assert!(json::<OptionalText200>().get("minLength").is_none());
         assert_eq!(json::<MustBeTrue>()["enum"], serde_json::json!([true]));

@@ -21,7 +21,7 @@ use crate::domain::corporate_number::CorporateNumber;
 use crate::domain::declaration::{Star, Status};
 use crate::domain::identifiers::{DeclarationId, IdentifierError};
 use crate::domain::name::name_key;
-use crate::domain::validation::Violation;
+use crate::domain::validation::{FieldCode, Violation, check_max_chars};
 use crate::error::{ApiError, Message};
 use crate::extract::{AcceptLanguage, Json, Query};
 use crate::routes::common;
@@ -198,7 +198,7 @@ fn check_name(field: &str, value: Option<&str>) -> Result<Option<String>, Violat
     match value {
         Some(v) if v.chars().count() > 200 => Err(Violation::new(
             field,
-            "too_long",
+            FieldCode::TooLong,
             "200文字以内で指定してください",
             "at most 200 characters",
         )),
@@ -330,16 +330,22 @@ pub async fn verify(
     Ok(with_allowance(HttpResponse::Ok(), allowance).json(answer))
 }
 
+/// The longest `declaration_id` or `corporate_number` of a batch item.
+const MAX_ITEM_ID_CHARS: usize = 64;
+
 /// One item of a batch.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchItem {
     /// The 自己宣言ID to verify; a malformed one is answered in its result
-    /// (`invalid_format`), not as an error of the whole call.
+    /// (`invalid_format`), not as an error of the whole call, unless it is longer than 64
+    /// characters.
+    #[schema(max_length = 64)]
     pub declaration_id: String,
     /// The applicant's 法人番号; a malformed one is answered in its result
-    /// (`invalid_corporate_number`).
+    /// (`invalid_corporate_number`), unless it is longer than 64 characters.
     #[serde(default)]
+    #[schema(max_length = 64)]
     pub corporate_number: Option<String>,
     /// The applicant's organisation name, at most 200 characters (a longer one fails the
     /// whole call).
@@ -398,9 +404,9 @@ pub async fn verify_batch(
         return Err(ApiError::invalid_field(Violation::new(
             "items",
             if input.items.is_empty() {
-                "required"
+                FieldCode::Required
             } else {
-                "too_many_items"
+                FieldCode::TooManyItems
             },
             "1～1000件を指定してください",
             "give 1 to 1,000 items",
@@ -410,13 +416,22 @@ pub async fn verify_batch(
         Lookup(String, Option<String>, Option<String>),
         Failed(ItemError),
     }
-    // A name over the limit fails the whole call, whatever the rest of its item.
+    // A value over its limit fails the whole call, whatever the rest of its item.
     let mut violations = Vec::new();
     let mut names = Vec::with_capacity(input.items.len());
     for (i, item) in input.items.iter().enumerate() {
+        let item_path = format!("items[{i}]");
         match check_name("organization_name", item.organization_name.as_deref()) {
             Ok(name) => names.push(name),
-            Err(v) => violations.push(v.under(&format!("items[{i}]"))),
+            Err(v) => violations.push(v.under(&item_path)),
+        }
+        for (field, value) in [
+            ("declaration_id", Some(item.declaration_id.as_str())),
+            ("corporate_number", item.corporate_number.as_deref()),
+        ] {
+            if let Some(Err(v)) = value.map(|v| check_max_chars(field, v, MAX_ITEM_ID_CHARS)) {
+                violations.push(v.under(&item_path));
+            }
         }
     }
     if !violations.is_empty() {

@@ -11,7 +11,7 @@ use crate::db::audit::{self, Actor};
 use crate::db::webhooks::{self as store, Endpoint, EndpointChanges, NewEndpoint};
 use crate::db::{self, DbConnection};
 use crate::domain::declaration::ChangeKind;
-use crate::domain::validation::{Violation, check_text};
+use crate::domain::validation::{FieldCode, Violation, check_text};
 use crate::error::{ApiError, Message};
 
 /// Endpoints one client may have.
@@ -55,43 +55,43 @@ fn url_violation(problem: &UrlProblem) -> Violation {
     match problem {
         UrlProblem::TooLong => Violation::new(
             "url",
-            "too_long",
+            FieldCode::TooLong,
             "URLは2,000文字以内で指定してください",
             "must be at most 2,000 characters",
         ),
         UrlProblem::Unparsable => Violation::new(
             "url",
-            "invalid_url",
+            FieldCode::InvalidUrl,
             "URLの形式が正しくありません",
             "must be an absolute http(s) URL with a host",
         ),
         UrlProblem::Scheme { https_only: true } => Violation::new(
             "url",
-            "https_required",
+            FieldCode::HttpsRequired,
             "https のURLを指定してください",
             "must be an https URL",
         ),
         UrlProblem::Scheme { https_only: false } => Violation::new(
             "url",
-            "invalid_url",
+            FieldCode::InvalidUrl,
             "http または https のURLを指定してください",
             "must be an http or https URL",
         ),
         UrlProblem::Credentials => Violation::new(
             "url",
-            "invalid_url",
+            FieldCode::InvalidUrl,
             "URLにユーザー名・パスワードやフラグメント（#）は含められません",
             "must not hold a user name, a password or a fragment",
         ),
         UrlProblem::PrivateAddress => Violation::new(
             "url",
-            "private_address",
+            FieldCode::PrivateAddress,
             "内部ネットワークのアドレス（ループバック、プライベート、リンクローカル等）には送信できません",
             "must not be, or resolve to, a loopback, private, link-local or other special address",
         ),
         UrlProblem::Unresolvable => Violation::new(
             "url",
-            "unresolvable_host",
+            FieldCode::UnresolvableHost,
             "URLのホスト名を解決できません",
             "the host name does not resolve",
         ),
@@ -116,7 +116,7 @@ pub fn check_event_types(types: &[String]) -> Result<String, ApiError> {
     if types.is_empty() {
         violations.push(Violation::new(
             "event_types",
-            "required",
+            FieldCode::Required,
             "イベントの種類を1つ以上指定してください",
             "give at least one event type",
         ));
@@ -125,14 +125,14 @@ pub fn check_event_types(types: &[String]) -> Result<String, ApiError> {
         if !known.contains(t) {
             violations.push(Violation::new(
                 format!("event_types[{i}]"),
-                "unknown_event_type",
+                FieldCode::UnknownEventType,
                 format!("指定できるイベントの種類は {} です", known.join(", ")),
                 format!("known event types: {}", known.join(", ")),
             ));
         } else if types[..i].contains(t) {
             violations.push(Violation::new(
                 format!("event_types[{i}]"),
-                "duplicate",
+                FieldCode::Duplicate,
                 "重複しています",
                 "listed twice",
             ));

@@ -446,3 +446,41 @@ fn a_port_in_use_stops_the_start_before_any_migration() {
         }
     }
 }
+
+/// With the defaults (SQLite and the development key under `data/`), a port in use fails the
+/// start with one clear error and leaves the fresh working folder as it was: the port is bound
+/// before any folder is created. The same for the metrics port.
+#[test]
+fn a_port_in_use_leaves_no_data_folder_behind() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    for (api, metrics, expected) in [
+        (
+            address.as_str(),
+            "off",
+            format!("cannot listen on {address}"),
+        ),
+        (
+            "127.0.0.1:0",
+            address.as_str(),
+            format!("cannot listen for metrics on {address}"),
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (code, _, stderr) = run(binary()
+            .current_dir(dir.path())
+            .env("BIND_ADDRESS", api)
+            .env("METRICS_BIND_ADDRESS", metrics)
+            .arg("serve"));
+        assert_eq!(code, 1, "{stderr}");
+        let errors: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect();
+        assert_eq!(errors.len(), 1, "{stderr}");
+        assert!(errors[0].contains(&expected), "{expected} in {stderr}");
+        assert!(!dir.path().join("data").exists(), "{stderr}");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "nothing created: {left:?}");
+    }
+}

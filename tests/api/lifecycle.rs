@@ -171,11 +171,15 @@ both_backends! {
         let wrong = format!("{}{}", &code[..code.len() - 1], if last == 'Z' { 'Y' } else { 'Z' });
 
         let forged = format!("{}-AAAAAAAAAAAAAAAA", applicant.declaration_id);
-        for code in [forged.as_str(), wrong.as_str(), "garbage", &"x".repeat(500)] {
+        for code in [forged.as_str(), wrong.as_str(), "garbage", &"x".repeat(64)] {
             let checked = json_with_status(app.get(&format!("/v1/notice-verifications/{code}")).await, 200).await;
             assert_eq!(checked["genuine"], false, "{code}");
             assert_eq!(checked["declaration_id"], json!(null));
         }
+        // Longer than the contract allows: refused.
+        let long = app.get(&format!("/v1/notice-verifications/{}", "x".repeat(500))).await;
+        let problem = assert_problem(long, 422, "validation_failed").await;
+        assert_eq!(field_errors(&problem), [("code".to_owned(), "too_long".to_owned())]);
     }
 
     async fn the_sender_delivers_queued_e_mails_as_eml_files(app) {

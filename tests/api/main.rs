@@ -13,6 +13,7 @@ mod durability;
 mod errors;
 mod health;
 mod lifecycle;
+mod limits;
 mod logo;
 mod mail;
 mod metrics;

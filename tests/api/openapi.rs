@@ -294,6 +294,58 @@ fn optional_parameters_are_never_null_and_nullable_answers_are_always_sent() {
     }
 }
 
+/// A field error's `code` is the codes known today, open to new ones; and every code the service
+/// can send is among them: a rule broken by a field can only be reported with a `FieldCode`, and
+/// each is listed in the contract under the name it is sent with.
+#[test]
+fn every_field_code_the_service_can_send_is_in_the_contract() {
+    use security_action::domain::validation::FieldCode;
+    let doc = committed();
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["FieldError"]["properties"]["code"]["anyOf"],
+        serde_json::json!([{"$ref": "#/components/schemas/FieldCode"}, {"type": "string"}]),
+        "the known codes, open to new ones"
+    );
+    let listed: std::collections::BTreeSet<&str> = schemas["FieldCode"]["enum"]
+        .as_array()
+        .expect("FieldCode is an enum")
+        .iter()
+        .map(|code| code.as_str().expect("a string"))
+        .collect();
+    let mut sendable = std::collections::BTreeSet::new();
+    for code in FieldCode::ALL {
+        assert_eq!(
+            serde_json::to_value(code).unwrap(),
+            code.as_str(),
+            "{code:?}: the schema's name is the one sent"
+        );
+        assert!(
+            listed.contains(code.as_str()),
+            "{code} is not in the contract"
+        );
+        sendable.insert(code.as_str());
+    }
+    assert_eq!(
+        listed, sendable,
+        "the contract lists no code the service cannot send"
+    );
+    for code in [
+        "required",
+        "check_digit",
+        "unknown_event_type",
+        "private_address",
+        "unresolvable_host",
+        "https_required",
+        "invalid_cursor",
+        "out_of_range",
+        "too_many_items",
+        "wrong_count",
+    ] {
+        assert!(listed.contains(code), "{code}");
+    }
+}
+
 #[test]
 fn no_union_has_a_single_branch_and_the_batch_result_is_discriminated() {
     let doc = committed();

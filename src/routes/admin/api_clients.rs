@@ -108,7 +108,7 @@ pub async fn create_client(
             let account = accounts::by_user_number(conn, operator.0.user_number.as_str())?;
             secretariat::create_client(
                 conn,
-                input.name.trim(),
+                &input.name,
                 &input.scopes,
                 input.contact_email.as_deref(),
                 account.map(|a| a.id),
@@ -161,7 +161,7 @@ pub async fn list_clients(
 #[utoipa::path(
     tag = "secretariat",
     security(("bearer" = [])),
-    params(("client_id" = String, Path, description = "The client's ID")),
+    params(("client_id" = String, Path, max_length = 64, description = "The client's ID")),
     responses(
         (status = 204, description = "Disabled"),
         (status = 404, description = "No such enabled client", body = crate::error::ProblemDetails, content_type = "application/problem+json"),

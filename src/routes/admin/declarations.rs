@@ -16,6 +16,7 @@ use crate::domain::corporate_number::CorporateNumber;
 use crate::domain::declaration::{RevocationReason, Star, Status};
 use crate::domain::identifiers::DeclarationId;
 use crate::domain::name::search_key;
+use crate::domain::validation::check_max_chars;
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
 use crate::routes::common;
@@ -37,9 +38,11 @@ pub struct AdminDeclarationQuery {
     #[param(value_type = Option<PrefectureCode>, inline)]
     pub prefecture: Option<String>,
     /// Text: part of an organisation name (insensitive to width, kana, spaces and legal
-    /// forms), a declaration ID, or a corporate number.
+    /// forms), a declaration ID, or a corporate number; at most 200 characters.
+    #[param(max_length = 200)]
     pub q: Option<String>,
-    /// The `next_cursor` of the previous page (opaque).
+    /// The `next_cursor` of the previous page (opaque, at most 64 characters).
+    #[param(max_length = 64)]
     pub cursor: Option<String>,
     /// Items per page: 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -89,6 +92,9 @@ pub async fn list_declarations(
     let statuses = status_filter(query.status.as_deref(), &Status::ALL)?;
     let stars = star_filter(query.star.as_deref())?;
     let prefectures = prefecture_filter(query.prefecture.as_deref())?;
+    if let Some(q) = &query.q {
+        check_max_chars("q", q, 200).map_err(ApiError::invalid_field)?;
+    }
     let text = query.q.unwrap_or_default().trim().to_owned();
     let rows = state
         .db

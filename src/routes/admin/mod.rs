@@ -7,7 +7,7 @@ pub mod trails;
 use crate::domain::codes::PrefectureCode;
 use crate::domain::declaration::{Star, Status};
 use crate::domain::language::Language;
-use crate::domain::validation::Violation;
+use crate::domain::validation::{FieldCode, Violation};
 use crate::error::ApiError;
 
 /// Every prefecture code, for an unfiltered listing.
@@ -41,7 +41,7 @@ pub fn star_filter(value: Option<&str>) -> Result<Vec<&'static str>, ApiError> {
             .ok_or_else(|| {
                 ApiError::invalid_field(Violation::new(
                     "star",
-                    "unknown_value",
+                    FieldCode::UnknownValue,
                     "取組み目標には一つ星か二つ星を指定してください",
                     "must be one_star or two_star",
                 ))
@@ -64,7 +64,7 @@ pub fn status_filter(
                 let labels: Vec<&str> = allowed.iter().map(|s| s.label().ja).collect();
                 ApiError::invalid_field(Violation::new(
                     "status",
-                    "unknown_value",
+                    FieldCode::UnknownValue,
                     format!("状態には{}のいずれかを指定してください", labels.join("、")),
                     format!("must be one of {}", codes.join(", ")),
                 ))

@@ -7,13 +7,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::extract::Operator;
 use crate::db::{self, DbError, audit, outbox, search};
-use crate::domain::validation::Violation;
+use crate::domain::validation::{FieldCode, Violation};
 use crate::error::ApiError;
 use crate::extract::Query;
 use crate::routes::common;
 use crate::state::AppState;
 
-/// The longest `action` or `target_kind` filter, in characters.
+/// The longest `action`, `target_kind` or `target_id` filter, in characters.
 const MAX_FILTER_CHARS: usize = 100;
 
 /// Filters of the audit trail.
@@ -29,9 +29,11 @@ pub struct AuditQuery {
     /// characters.
     #[param(max_length = 100)]
     pub target_kind: Option<String>,
-    /// One target (a declaration ID, user number or client ID).
+    /// One target (a declaration ID, user number or client ID); at most 100 characters.
+    #[param(max_length = 100)]
     pub target_id: Option<String>,
-    /// The `next_cursor` of the previous page (opaque).
+    /// The `next_cursor` of the previous page (opaque, at most 64 characters).
+    #[param(max_length = 64)]
     pub cursor: Option<String>,
     /// Items per page: 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -97,13 +99,14 @@ pub async fn list_audit_events(
     let too_long: Vec<Violation> = [
         ("action", query.action.as_deref()),
         ("target_kind", query.target_kind.as_deref()),
+        ("target_id", query.target_id.as_deref()),
     ]
     .into_iter()
     .filter(|(_, value)| value.is_some_and(|v| v.chars().count() > MAX_FILTER_CHARS))
     .map(|(field, _)| {
         Violation::new(
             field,
-            "too_long",
+            FieldCode::TooLong,
             format!("{MAX_FILTER_CHARS}文字以内で指定してください"),
             format!("at most {MAX_FILTER_CHARS} characters"),
         )
@@ -154,7 +157,8 @@ pub struct OutboxQuery {
     /// `pending`, `sent` or `failed`.
     #[param(value_type = Option<crate::routes::schema::OutboxStatus>, inline)]
     pub status: Option<String>,
-    /// The `next_cursor` of the previous page (opaque).
+    /// The `next_cursor` of the previous page (opaque, at most 64 characters).
+    #[param(max_length = 64)]
     pub cursor: Option<String>,
     /// Items per page: 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -209,7 +213,7 @@ pub async fn list_outbox(
         Some(_) => {
             return Err(ApiError::invalid_field(Violation::new(
                 "status",
-                "unknown_value",
+                FieldCode::UnknownValue,
                 "送信状態には送信待ち、送信済み、送信失敗のいずれかを指定してください",
                 "must be pending, sent or failed",
             )));

@@ -9,6 +9,7 @@ use crate::auth::client_address;
 use crate::auth::throttle::{self, LOGIN_PER_ADDRESS, LOGIN_PER_USER};
 use crate::auth::tokens::Role;
 use crate::db::{self, DbError, accounts, audit};
+use crate::domain::password::MAX_PASSWORD_CHARS;
 use crate::error::ApiError;
 use crate::extract::Json;
 use crate::routes::common;
@@ -20,8 +21,9 @@ use crate::state::AppState;
 #[schema(example = json!({"user_number": "318204957365", "password": "a long passphrase of the declarer"}))]
 pub struct LoginInput {
     /// 利用者番号, 12 digits.
+    #[schema(max_length = 12)]
     pub user_number: String,
-    #[schema(format = Password)]
+    #[schema(format = Password, max_length = 128)]
     pub password: String,
 }
 
@@ -47,6 +49,11 @@ pub async fn login(
     Json(input): Json<LoginInput>,
 ) -> Result<HttpResponse, ApiError> {
     common::limit_address(&req, &state)?;
+    // Longer than any account's: refused before anything is counted or hashed.
+    common::check_lengths(&[
+        ("user_number", Some(&input.user_number), 12),
+        ("password", Some(&input.password), MAX_PASSWORD_CHARS),
+    ])?;
     // Refused before any database work when no hash could be computed anyway.
     if state.hashing.is_saturated() {
         return Err(hashing_error(crate::auth::hashing::HashingError::Busy));

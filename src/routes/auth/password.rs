@@ -11,7 +11,8 @@ use crate::auth::extract::User;
 use crate::auth::throttle::{self, LOGIN_PER_USER};
 use crate::auth::tokens::{new_opaque_token, token_digest};
 use crate::db::{self, DbError, accounts, audit, declarers, tokens};
-use crate::domain::password::check_password;
+use crate::domain::organization::MAX_EMAIL_BYTES;
+use crate::domain::password::{MAX_PASSWORD_CHARS, check_password};
 use crate::error::{ApiError, Message};
 use crate::extract::Json;
 use crate::mail::{self, templates};
@@ -22,7 +23,7 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChangeInput {
-    #[schema(format = Password)]
+    #[schema(format = Password, max_length = 128)]
     pub current_password: String,
     /// 12–128 characters, neither one character repeated, nor a common password, nor
     /// containing the user number.
@@ -54,6 +55,11 @@ pub async fn change_password(
     user: User,
     Json(input): Json<PasswordChangeInput>,
 ) -> Result<HttpResponse, ApiError> {
+    common::check_lengths(&[(
+        "current_password",
+        Some(&input.current_password),
+        MAX_PASSWORD_CHARS,
+    )])?;
     check_password(
         "new_password",
         &input.new_password,
@@ -133,7 +139,8 @@ pub async fn change_password(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordResetRequestInput {
-    /// 利用者番号.
+    /// 利用者番号, 12 digits.
+    #[schema(max_length = 12)]
     pub user_number: String,
 }
 
@@ -151,6 +158,7 @@ pub async fn request_password_reset(
     state: web::Data<AppState>,
     Json(input): Json<PasswordResetRequestInput>,
 ) -> Result<HttpResponse, ApiError> {
+    common::check_lengths(&[("user_number", Some(&input.user_number), 12)])?;
     let actor = common::actor(
         &req,
         &state,
@@ -216,6 +224,7 @@ pub async fn request_password_reset(
 #[serde(deny_unknown_fields)]
 pub struct PasswordResetInput {
     /// The token from the reset e-mail.
+    #[schema(max_length = 64)]
     pub token: String,
     /// 12–128 characters, neither one character repeated, nor a common password, nor
     /// containing the user number.
@@ -253,6 +262,7 @@ pub async fn reset_password(
     Json(input): Json<PasswordResetInput>,
 ) -> Result<HttpResponse, ApiError> {
     // The rules that need no account first, so that a bad password is a 422 whatever the token.
+    common::check_lengths(&[("token", Some(&input.token), 64)])?;
     check_password("new_password", &input.new_password, None).map_err(ApiError::invalid_field)?;
     let digest = token_digest(&input.token);
     let token = state
@@ -313,6 +323,7 @@ pub async fn reset_password(
 #[serde(deny_unknown_fields)]
 pub struct UserNumberReminderInput {
     /// The contact person's e-mail address as registered.
+    #[schema(max_length = 254)]
     pub email: String,
 }
 
@@ -330,7 +341,8 @@ pub async fn remind_user_number(
     state: web::Data<AppState>,
     Json(input): Json<UserNumberReminderInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let email: String = input.email.trim().chars().take(254).collect();
+    common::check_lengths(&[("email", Some(&input.email), MAX_EMAIL_BYTES)])?;
+    let email = input.email.trim().to_owned();
     let actor = common::actor(&req, &state, "public", None);
     let state_for_write = state.clone();
     state

@@ -18,6 +18,7 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshInput {
+    #[schema(max_length = 64)]
     pub refresh_token: String,
 }
 
@@ -50,6 +51,7 @@ pub async fn refresh(
     state: web::Data<AppState>,
     Json(input): Json<RefreshInput>,
 ) -> Result<HttpResponse, ApiError> {
+    common::check_lengths(&[("refresh_token", Some(&input.refresh_token), 64)])?;
     let digest = token_digest(&input.refresh_token);
     let actor = common::actor(&req, &state, "public", None);
     let state_for_write = state.clone();

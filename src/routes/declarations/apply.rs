@@ -14,7 +14,7 @@ use crate::domain::declaration::{Purpose, Star, Status};
 use crate::domain::language::Language;
 use crate::domain::password::check_password;
 use crate::domain::terms;
-use crate::domain::validation::Violation;
+use crate::domain::validation::{FieldCode, Violation};
 use crate::error::{ApiError, Message};
 use crate::extract::DigestedJson;
 use crate::routes::common;
@@ -125,7 +125,7 @@ impl From<Applied> for ApplicationCreated {
 }
 
 /// A broken rule whose wording is one of the shared messages.
-fn violation(field: &str, code: &'static str, message: Message) -> Violation {
+fn violation(field: &str, code: FieldCode, message: Message) -> Violation {
     Violation::new(
         field,
         code,
@@ -150,14 +150,14 @@ impl ApplicationInput {
         if !self.pledge.five_principles {
             violations.push(violation(
                 "pledge.five_principles",
-                "must_be_true",
+                FieldCode::MustBeTrue,
                 messages::five_principles_required(),
             ));
         }
         if self.purposes.is_empty() {
             violations.push(Violation::new(
                 "purposes",
-                "required",
+                FieldCode::Required,
                 "目的を1つ以上選んでください",
                 "choose at least one purpose",
             ));
@@ -166,7 +166,7 @@ impl ApplicationInput {
             if self.purposes[..i].contains(p) {
                 violations.push(Violation::new(
                     format!("purposes[{i}]"),
-                    "duplicate",
+                    FieldCode::Duplicate,
                     "同じ目的が重複しています",
                     "listed twice",
                 ));
@@ -175,7 +175,7 @@ impl ApplicationInput {
         if !terms::is_current(&self.agreed_terms_version) {
             violations.push(violation(
                 "agreed_terms_version",
-                "not_current_terms",
+                FieldCode::NotCurrentTerms,
                 messages::current_terms_required(),
             ));
         }
@@ -185,7 +185,7 @@ impl ApplicationInput {
                 if self.diagnosis.is_some() {
                     violations.push(Violation::new(
                         "diagnosis",
-                        "not_allowed",
+                        FieldCode::NotAllowed,
                         "一つ星の申込みには自社診断は不要です",
                         "only a two-star application carries a diagnosis",
                     ));
@@ -193,7 +193,7 @@ impl ApplicationInput {
                 if self.policy_disclosure.is_some() {
                     violations.push(Violation::new(
                         "policy_disclosure",
-                        "not_allowed",
+                        FieldCode::NotAllowed,
                         "一つ星の申込みには基本方針の公開は不要です",
                         "only a two-star application carries a policy disclosure",
                     ));
@@ -205,7 +205,7 @@ impl ApplicationInput {
                     None => {
                         violations.push(violation(
                             "diagnosis",
-                            "required",
+                            FieldCode::Required,
                             messages::diagnosis_required(),
                         ));
                         None
@@ -221,7 +221,7 @@ impl ApplicationInput {
                     None => {
                         violations.push(Violation::new(
                             "policy_disclosure",
-                            "required",
+                            FieldCode::Required,
                             "二つ星には基本方針の公開方法が必要です",
                             "a two-star application needs the basic policy's disclosure",
                         ));
@@ -257,7 +257,7 @@ const SCOPE: &str = "POST /v1/declarations";
 /// `Idempotency-Key`, the same request within 24 hours answers the first answer again.
 #[utoipa::path(
     tag = "declarations",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body within 24 hours replay the first answer; the same key with another body is a 422. 1–255 visible ASCII characters.", pattern = "^[!-~]{1,255}$")),
+    params(("Idempotency-Key" = Option<String>, Header, max_length = 255, description = "Makes a retry safe: the same key and body within 24 hours replay the first answer; the same key with another body is a 422. 1–255 visible ASCII characters.", pattern = "^[!-~]{1,255}$")),
     request_body = ApplicationInput,
     responses(
         (status = 201, description = "Declared; the numbers and the completion notice", body = ApplicationCreated,

@@ -156,7 +156,8 @@ pub async fn delete_policy_disclosure(
 }))]
 pub struct StepUpInput {
     /// One of the declarer's own diagnoses (`POST /v1/diagnoses`); any other is refused
-    /// (422 `unknown_diagnosis`).
+    /// (422 `unknown_diagnosis`), as is anything longer than a diagnosis ID (36 characters).
+    #[schema(max_length = 36)]
     pub diagnosis_id: String,
     pub policy_disclosure: PolicyDisclosureInput,
 }

@@ -11,7 +11,9 @@ use crate::domain::name::name_key;
 use crate::domain::organization::{
     OrganizationType, check_corporate_number, check_email, check_phone,
 };
-use crate::domain::validation::{Violation, check_text, check_web_url};
+use crate::domain::validation::{
+    FieldCode, Violation, check_optional_text, check_text, check_web_url,
+};
 use crate::routes::schema;
 
 /// The declaring organisation's registration information.
@@ -69,19 +71,21 @@ impl OrganizationInput {
     pub fn validate(&self, parent: &str) -> Result<OrganizationRow, Vec<Violation>> {
         let mut violations = Vec::new();
         let name = self.name.trim();
-        violations.extend(check_text("name", name, 1, 200).err());
+        violations.extend(check_text("name", &self.name, 1, 200).err());
         if violations.is_empty() && name_key(name).is_empty() {
             violations.push(Violation::new(
                 "name",
-                "invalid_name",
+                FieldCode::InvalidName,
                 "法人格だけでなく組織の名称を入力してください",
                 "give the organisation's name, not only its legal form",
             ));
         }
-        let kana = empty_to_none(&self.name_kana);
-        if let Some(kana) = kana {
-            violations.extend(check_text("name_kana", kana, 1, 200).err());
-        }
+        let kana = check_optional_text("name_kana", self.name_kana.as_deref(), 200).unwrap_or_else(
+            |violation| {
+                violations.push(violation);
+                None
+            },
+        );
         let corporate_number = match check_corporate_number(
             "corporate_number",
             self.organization_type,
@@ -115,11 +119,11 @@ impl OrganizationInput {
         if let Err(v) = &industry {
             violations.push(v.clone());
         }
-        violations.extend(check_text("address", self.address.trim(), 1, 300).err());
+        violations.extend(check_text("address", &self.address, 1, 300).err());
         if !(0..=10_000_000).contains(&self.employees) {
             violations.push(Violation::new(
                 "employees",
-                "out_of_range",
+                FieldCode::OutOfRange,
                 "従業員数は0以上で入力してください",
                 "must be between 0 and 10,000,000",
             ));
@@ -130,7 +134,7 @@ impl OrganizationInput {
         {
             violations.push(Violation::new(
                 "capital_yen",
-                "out_of_range",
+                FieldCode::OutOfRange,
                 "資本金は0以上で入力してください",
                 "must be 0 or more",
             ));
@@ -198,17 +202,18 @@ pub struct ContactInput {
 impl ContactInput {
     pub fn validate(&self, parent: &str) -> Result<ContactRow, Vec<Violation>> {
         let mut violations = Vec::new();
-        violations.extend(check_text("name", self.name.trim(), 1, 100).err());
+        violations.extend(check_text("name", &self.name, 1, 100).err());
         let email = self.email.trim();
         violations.extend(check_email("email", email).err());
         let phone = empty_to_none(&self.phone);
         if let Some(phone) = phone {
             violations.extend(check_phone("phone", phone).err());
         }
-        let department = empty_to_none(&self.department);
-        if let Some(department) = department {
-            violations.extend(check_text("department", department, 1, 100).err());
-        }
+        let department = check_optional_text("department", self.department.as_deref(), 100)
+            .unwrap_or_else(|violation| {
+                violations.push(violation);
+                None
+            });
         if !violations.is_empty() {
             return Err(violations.into_iter().map(|v| v.under(parent)).collect());
         }

@@ -13,6 +13,7 @@ use crate::declarations::load_owned;
 use crate::domain::declaration::{Star, Status};
 use crate::domain::identifiers::DeclarationId;
 use crate::domain::language::Language;
+use crate::domain::validation::check_max_chars;
 use crate::error::ApiError;
 use crate::extract::AcceptLanguage;
 use crate::rendering::notice::{Notice, render_html};
@@ -149,7 +150,7 @@ pub struct NoticeVerification {
 /// says so). Public; no contact data or user numbers are answered.
 #[utoipa::path(
     tag = "verification",
-    params(("code" = String, Path, description = "The verification code (確認コード) printed on the notice, e.g. `407731820954-K3J5-Q2M4-N8P6-R7T1`. Case, spaces and hyphens do not matter, and O, I and L are read as 0, 1 and 1; codes of the earlier spelling (`407731820954-K3J5Q2M4N8P6R7T1`) stay valid.")),
+    params(("code" = String, Path, max_length = 64, description = "The verification code (確認コード) printed on the notice, e.g. `407731820954-K3J5-Q2M4-N8P6-R7T1`. Case, spaces and hyphens do not matter, and O, I and L are read as 0, 1 and 1; codes of the earlier spelling (`407731820954-K3J5Q2M4N8P6R7T1`) stay valid.")),
     responses(
         (status = 200, description = "Genuine or not, and the state now: JSON, or a page for a person (Japanese or English by `Accept-Language`) when the client asks for `text/html`, as a phone that scans the notice's QR code does", body = NoticeVerification,
          content((NoticeVerification = "application/json"), (String = "text/html"))),
@@ -165,6 +166,7 @@ pub async fn verify_notice(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     crate::routes::common::limit_address(&req, &state)?;
+    check_max_chars("code", &path, 64).map_err(ApiError::invalid_field)?;
     let not_genuine = NoticeVerification {
         genuine: false,
         declaration_id: None,
@@ -176,10 +178,7 @@ pub async fn verify_notice(
         accepted_at: None,
         star_since: None,
     };
-    let Some(id) = (path.len() <= 64)
-        .then(|| state.tokens.check_notice_code(&path))
-        .flatten()
-    else {
+    let Some(id) = state.tokens.check_notice_code(&path) else {
         return Ok(answer_check(&req, &not_genuine, language));
     };
     let found = state

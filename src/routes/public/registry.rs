@@ -11,7 +11,7 @@ use crate::domain::codes::PrefectureCode;
 use crate::domain::corporate_number::CorporateNumber;
 use crate::domain::declaration::{Star, Status};
 use crate::domain::name::search_key;
-use crate::domain::validation::Violation;
+use crate::domain::validation::{FieldCode, Violation};
 use crate::error::ApiError;
 use crate::extract::{AcceptLanguage, Query};
 use crate::routes::admin::{prefecture_filter, star_filter, status_filter};
@@ -39,7 +39,8 @@ pub struct RegistryQuery {
     /// `declared` or `accepted`.
     #[param(value_type = Option<crate::routes::schema::LiveStatus>, inline)]
     pub status: Option<String>,
-    /// The `next_cursor` of the previous page (opaque).
+    /// The `next_cursor` of the previous page (opaque, at most 64 characters).
+    #[param(max_length = 64)]
     pub cursor: Option<String>,
     /// Items per page: 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -77,7 +78,7 @@ fn jst_date(time: DateTime<Utc>) -> chrono::NaiveDate {
 /// never IDs or contact data.
 #[utoipa::path(
     tag = "public",
-    params(RegistryQuery, ("Accept-Language" = Option<String>, Header, description = "`ja` (default) or `en`")),
+    params(RegistryQuery),
     responses(
         (status = 200, description = "A page of declarers", body = RegistryPage),
         (status = 429, response = crate::routes::openapi::TooManyRequests),
@@ -104,7 +105,7 @@ pub async fn search_registry(
     if name.chars().count() > 100 {
         return Err(ApiError::invalid_field(Violation::new(
             "name",
-            "too_long",
+            FieldCode::TooLong,
             "100文字以内で指定してください",
             "at most 100 characters",
         )));

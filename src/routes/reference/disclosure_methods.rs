@@ -33,7 +33,6 @@ pub struct DisclosureMethodView {
 /// information-security basic policy, not a privacy policy.
 #[utoipa::path(
     tag = "reference",
-    params(("Accept-Language" = Option<String>, Header, description = "`ja` (default) or `en`")),
     responses((status = 200, description = "The methods", body = DisclosureMethodList))
 )]
 #[get("/policy-disclosure-methods")]

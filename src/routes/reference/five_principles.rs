@@ -71,7 +71,6 @@ impl FivePrinciplesView {
 /// follow `Accept-Language` (`ja` by default, or `en`).
 #[utoipa::path(
     tag = "reference",
-    params(("Accept-Language" = Option<String>, Header, description = "`ja` (default) or `en`")),
     responses((status = 200, description = "The five principles, in order", body = FivePrinciplesView,
                headers(("Content-Language" = String, description = "`ja` or `en`"))))
 )]

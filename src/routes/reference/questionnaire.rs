@@ -153,7 +153,6 @@ impl QuestionnaireView {
 /// or `en`; anything else falls back to Japanese).
 #[utoipa::path(
     tag = "reference",
-    params(("Accept-Language" = Option<String>, Header, description = "`ja` (default) or `en`")),
     responses((status = 200, description = "The questionnaire", body = QuestionnaireView,
                headers(("Content-Language" = String, description = "`ja` or `en`"))))
 )]

@@ -155,7 +155,6 @@ impl ScoredDiagnosis {
 /// subtotals, the band, the items needing action with advice, and the unknown items.
 #[utoipa::path(
     tag = "reference",
-    params(("Accept-Language" = Option<String>, Header, description = "`ja` (default) or `en`")),
     request_body = AnswersInput,
     responses((status = 200, description = "The scored answers", body = ScoredDiagnosis))
 )]

@@ -41,7 +41,6 @@ pub struct TermsVersionView {
 /// The logo terms' versions, the current one marked.
 #[utoipa::path(
     tag = "reference",
-    params(("Accept-Language" = Option<String>, Header, description = "`ja` (default) or `en`")),
     responses((status = 200, description = "The versions, oldest first", body = TermsList))
 )]
 #[get("/terms")]
