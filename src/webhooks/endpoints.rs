@@ -145,13 +145,13 @@ pub fn check_event_types(types: &[String]) -> Result<String, ApiError> {
     }
 }
 
-/// The description as stored: trimmed of the white space around it (as the contract's pattern
-/// allows), then at most [`MAX_DESCRIPTION_CHARS`] characters with no control character.
+/// The description as stored: at most [`MAX_DESCRIPTION_CHARS`] characters as sent, with no
+/// control character once trimmed of the white space around it (line breaks there included,
+/// as the contract's pattern allows), then stored trimmed.
 pub fn check_description(description: &str) -> Result<String, ApiError> {
-    let trimmed = description.trim();
-    check_text("description", trimmed, 0, MAX_DESCRIPTION_CHARS)
+    check_text("description", description, 0, MAX_DESCRIPTION_CHARS)
         .map_err(ApiError::invalid_field)?;
-    Ok(trimmed.to_owned())
+    Ok(description.trim().to_owned())
 }
 
 /// A new endpoint with its secret (shown once).
