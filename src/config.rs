@@ -30,6 +30,10 @@ pub struct Settings {
     /// required when APP_ENV=production.
     #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+    /// The Ed25519 key that signs verification receipts: a PKCS#8 PEM, or the path of a file
+    /// holding one. Generated per data folder for development; required when APP_ENV=production.
+    #[arg(long, env = "RECEIPT_SIGNING_KEY", hide_env_values = true)]
+    pub receipt_signing_key: Option<String>,
     /// `development` or `production`.
     #[arg(long, env = "APP_ENV", default_value = "development")]
     pub app_env: String,
@@ -280,6 +284,8 @@ pub struct Config {
     /// `None`: derived from the bound address once the server listens.
     pub public_base_url: Option<url::Url>,
     pub jwt_secret: Secret,
+    /// The key that signs verification receipts.
+    pub receipt_key: ReceiptKeySetting,
     pub app_env: AppEnv,
     pub acceptance_mode: AcceptanceMode,
     pub smtp_url: Option<Secret>,
@@ -335,6 +341,26 @@ pub struct WebhookSettings {
     pub disable_after: chrono::Duration,
     pub timeout: std::time::Duration,
     pub poll: std::time::Duration,
+}
+
+/// The key that signs verification receipts.
+#[derive(Debug, Clone)]
+pub struct ReceiptKeySetting {
+    /// The Ed25519 private key, PKCS#8 PEM (checked).
+    pub pem: Secret,
+    /// Whether it is the development key kept in the data folder, which
+    /// `admin rotate-receipt-key` replaces.
+    pub development: bool,
+}
+
+impl ReceiptKeySetting {
+    /// A setting for a PEM that is known to be an Ed25519 key (tests, the command line).
+    pub fn configured(pem: impl Into<String>) -> Self {
+        Self {
+            pem: Secret::new(pem),
+            development: false,
+        }
+    }
 }
 
 /// Argon2id cost parameters.
@@ -566,6 +592,16 @@ impl Config {
             let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
             ensure_writable_dir("DATABASE_URL", folder.unwrap_or(Path::new(".")))?;
         }
+        // A configured key is checked before any development key is made.
+        let configured_receipt_key = settings
+            .receipt_signing_key
+            .filter(|s| !s.trim().is_empty())
+            .map(|value| {
+                crate::receipts::keys::ReceiptKey::from_setting(&value)
+                    .map(|(_, pem)| pem)
+                    .map_err(|e| ConfigError::new("RECEIPT_SIGNING_KEY", e.to_string()))
+            })
+            .transpose()?;
         let jwt_secret = match settings.jwt_secret.filter(|s| !s.is_empty()) {
             Some(s) if s.len() < 32 => {
                 return Err(ConfigError::new(
@@ -582,6 +618,23 @@ impl Config {
             }
             None => development_secret(&settings.data_dir)?,
         };
+        let receipt_key = match configured_receipt_key {
+            Some(pem) => ReceiptKeySetting::configured(pem),
+            None if app_env == AppEnv::Production => {
+                return Err(ConfigError::new(
+                    "RECEIPT_SIGNING_KEY",
+                    "is required when APP_ENV=production (an Ed25519 private key in PKCS#8 PEM, \
+                     or the path of a file holding one: openssl genpkey -algorithm ed25519)",
+                ));
+            }
+            None => ReceiptKeySetting {
+                pem: Secret::new(
+                    crate::receipts::keys::development_key(&settings.data_dir)
+                        .map_err(|e| ConfigError::new("RECEIPT_SIGNING_KEY", e))?,
+                ),
+                development: true,
+            },
+        };
 
         Ok(Config {
             database,
@@ -589,6 +642,7 @@ impl Config {
             metrics_bind_address,
             public_base_url,
             jwt_secret,
+            receipt_key,
             app_env,
             acceptance_mode,
             smtp_url,
