@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 
 use crate::auth::hashing::hash_now;
 use crate::config::Config;
-use crate::db::Db;
 use crate::db::audit::Actor;
+use crate::db::{Db, DbError};
 use crate::declarations::{self, Context, Decision};
 use crate::domain::declaration::RevocationReason;
 use crate::domain::identifiers::DeclarationId;
 use crate::domain::language::Language;
 use crate::error::ApiError;
+use crate::receipts::{self, keys, keys::ReceiptKey};
 use crate::secretariat;
 
 /// The actor the command line records in the audit trail.
@@ -133,4 +134,39 @@ pub fn reason(code: &str) -> Result<RevocationReason, String> {
         let codes: Vec<&str> = RevocationReason::ALL.iter().map(|r| r.code()).collect();
         format!("unknown reason {code:?}; one of {}", codes.join(", "))
     })
+}
+
+/// Replaces the development receipt key with a new one: the old key is retired but stays
+/// published, the new one is published at once and signs from the next start on.
+pub fn rotate_receipt_key(
+    db: &Db,
+    config: &Config,
+) -> anyhow::Result<BTreeMap<&'static str, String>> {
+    anyhow::ensure!(
+        config.receipt_key.is_development(),
+        "RECEIPT_SIGNING_KEY is set, so the key is not this command's to replace: generate a new \
+         key (openssl genpkey -algorithm ed25519 -out receipt-key.pem), set RECEIPT_SIGNING_KEY \
+         to it and restart; the current key stays published, so receipts it signed still verify"
+    );
+    let old = ReceiptKey::from_pem(config.receipt_signing_pem()?.expose())?;
+    let pem = keys::generate_pem();
+    let new = ReceiptKey::from_pem(&pem)?;
+    db.write_blocking(|conn| {
+        // The old key may never have been published (no start since it was made).
+        receipts::publish(conn, &old)?;
+        Ok::<_, DbError>(receipts::publish(conn, &new)?)
+    })?;
+    keys::write_development_key(&config.data_dir, &pem).map_err(|e| anyhow::anyhow!(e))?;
+    Ok(BTreeMap::from([
+        ("kid", new.kid),
+        ("retired_kid", old.kid),
+        (
+            "key_file",
+            config
+                .data_dir
+                .join(keys::DEVELOPMENT_KEY_FILE)
+                .display()
+                .to_string(),
+        ),
+    ]))
 }

@@ -30,6 +30,10 @@ pub struct Settings {
     /// required when APP_ENV=production.
     #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+    /// The Ed25519 key that signs verification receipts: a PKCS#8 PEM, or the path of a file
+    /// holding one. Generated per data folder for development; required when APP_ENV=production.
+    #[arg(long, env = "RECEIPT_SIGNING_KEY", hide_env_values = true)]
+    pub receipt_signing_key: Option<String>,
     /// `development` or `production`.
     #[arg(long, env = "APP_ENV", default_value = "development")]
     pub app_env: String,
@@ -290,6 +294,8 @@ pub struct Config {
     /// `None`: derived from the bound address once the server listens.
     pub public_base_url: Option<url::Url>,
     pub jwt_secret: SigningKey,
+    /// The key that signs verification receipts.
+    pub receipt_key: ReceiptKeySetting,
     pub app_env: AppEnv,
     pub acceptance_mode: AcceptanceMode,
     pub smtp_url: Option<Secret>,
@@ -345,6 +351,28 @@ pub struct WebhookSettings {
     pub disable_after: chrono::Duration,
     pub timeout: std::time::Duration,
     pub poll: std::time::Duration,
+}
+
+/// Where the key that signs verification receipts comes from.
+#[derive(Debug, Clone)]
+pub enum ReceiptKeySetting {
+    /// `RECEIPT_SIGNING_KEY`: an Ed25519 private key in PKCS#8 PEM (checked).
+    Configured(Secret),
+    /// Development without it: a key kept in the data folder, created on first use (by
+    /// [`Config::receipt_signing_pem`]); `admin rotate-receipt-key` replaces it.
+    DataFolder,
+}
+
+impl ReceiptKeySetting {
+    /// A setting for a PEM that is known to be an Ed25519 key (tests, the command line).
+    pub fn configured(pem: impl Into<String>) -> Self {
+        Self::Configured(Secret::new(pem))
+    }
+
+    /// Whether it is the development key kept in the data folder.
+    pub fn is_development(&self) -> bool {
+        matches!(self, Self::DataFolder)
+    }
 }
 
 /// Argon2id cost parameters.
@@ -570,6 +598,16 @@ impl Config {
             ));
         }
 
+        // A configured key is checked before any development key is made.
+        let configured_receipt_key = settings
+            .receipt_signing_key
+            .filter(|s| !s.trim().is_empty())
+            .map(|value| {
+                crate::receipts::keys::ReceiptKey::from_setting(&value)
+                    .map(|(_, pem)| pem)
+                    .map_err(|e| ConfigError::new("RECEIPT_SIGNING_KEY", e.to_string()))
+            })
+            .transpose()?;
         let jwt_secret = match settings.jwt_secret.filter(|s| !s.is_empty()) {
             Some(s) if s.len() < 32 => {
                 return Err(ConfigError::new(
@@ -586,6 +624,17 @@ impl Config {
             }
             None => SigningKey::DataFolder,
         };
+        let receipt_key = match configured_receipt_key {
+            Some(pem) => ReceiptKeySetting::configured(pem),
+            None if app_env == AppEnv::Production => {
+                return Err(ConfigError::new(
+                    "RECEIPT_SIGNING_KEY",
+                    "is required when APP_ENV=production (an Ed25519 private key in PKCS#8 PEM, \
+                     or the path of a file holding one: openssl genpkey -algorithm ed25519)",
+                ));
+            }
+            None => ReceiptKeySetting::DataFolder,
+        };
 
         Ok(Config {
             database,
@@ -593,6 +642,7 @@ impl Config {
             metrics_bind_address,
             public_base_url,
             jwt_secret,
+            receipt_key,
             app_env,
             acceptance_mode,
             smtp_url,
@@ -651,6 +701,17 @@ impl Config {
     /// rather than at the first request; returns the signing key, reading or creating the
     /// development key in the data folder. Called after the port is bound: a start that fails
     /// there leaves nothing behind.
+    /// The receipt signing key's PEM: the configured one, or the development key kept in the
+    /// data folder (made on first use, so call this after [`Config::prepare_storage`]).
+    pub fn receipt_signing_pem(&self) -> Result<Secret, ConfigError> {
+        match &self.receipt_key {
+            ReceiptKeySetting::Configured(pem) => Ok(pem.clone()),
+            ReceiptKeySetting::DataFolder => crate::receipts::keys::development_key(&self.data_dir)
+                .map(Secret::new)
+                .map_err(|e| ConfigError::new("RECEIPT_SIGNING_KEY", e)),
+        }
+    }
+
     pub fn prepare_storage(&self) -> Result<Secret, ConfigError> {
         ensure_writable_dir("DATA_DIR", &self.data_dir)?;
         ensure_writable_dir("OUTBOX_DIR", &self.outbox_dir)?;

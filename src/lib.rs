@@ -13,6 +13,7 @@ pub mod extract;
 pub mod mail;
 pub mod metrics;
 pub mod middleware;
+pub mod receipts;
 pub mod rendering;
 pub mod routes;
 pub mod runtime;

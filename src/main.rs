@@ -85,6 +85,10 @@ enum AdminCommand {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Sign receipts with a new key from the next start on; the current key is retired but stays
+    /// published, so receipts it signed still verify. Development only (the key kept in the
+    /// data folder); in production, set RECEIPT_SIGNING_KEY to a new key and restart.
+    RotateReceiptKey,
     /// Reinstate a revoked declaration (取消しの撤回).
     Reinstate {
         declaration_id: String,
@@ -131,6 +135,7 @@ fn main() -> ExitCode {
                     AdminCommand::Revoke { declaration_id, reason, note } => {
                         cli::decide(&db, &config, &declaration_id, Decision::Revoke { reason, note })
                     }
+                    AdminCommand::RotateReceiptKey => cli::rotate_receipt_key(&db, &config),
                     AdminCommand::Reinstate { declaration_id, note } => {
                         cli::decide(&db, &config, &declaration_id, Decision::Reinstate { note })
                     }

@@ -21,6 +21,7 @@ use crate::error::ApiError;
 use crate::extract::BodyLimit;
 use crate::mail::sender::{MailTransport, sender_mailbox};
 use crate::metrics::Metrics;
+use crate::receipts::keys::ReceiptKey;
 use crate::routes::openapi;
 use crate::runtime::cache::TimedCache;
 use crate::runtime::rate_limit::Limits;
@@ -102,6 +103,18 @@ impl Application {
             Arc::clone(&mail_wakeup),
         )
         .context("cannot set up webhook delivery")?;
+        let receipt_key = Arc::new(
+            ReceiptKey::from_pem(config.receipt_signing_pem()?.expose())
+                .context("RECEIPT_SIGNING_KEY cannot be read")?,
+        );
+        {
+            let key = Arc::clone(&receipt_key);
+            db.write(move |conn| {
+                Ok::<_, crate::db::DbError>(crate::receipts::publish(conn, &key)?)
+            })
+            .await
+            .context("cannot publish the receipt signing key")?;
+        }
         let changes = ChangeWatch::default();
         let verification_cache = Arc::new(crate::verification::cache::VerificationCache::new(
             changes.clone(),
@@ -128,6 +141,7 @@ impl Application {
             changes,
             sessions: Arc::default(),
             webhooks,
+            receipt_key,
         };
         state
             .changes

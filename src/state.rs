@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::declarations::watch::ChangeWatch;
 use crate::metrics::Metrics;
+use crate::receipts::keys::ReceiptKey;
 use crate::runtime::cache::TimedCache;
 use crate::runtime::rate_limit::Limits;
 use crate::verification::log::VerificationRecorder;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub changes: ChangeWatch,
     /// Login sessions known to have ended.
     pub sessions: Arc<SessionEnds>,
+    /// The key that signs verification receipts.
+    pub receipt_key: Arc<ReceiptKey>,
     /// Delivers webhooks; handlers wake it when a delivery is queued again.
     pub webhooks: Deliverer,
 }

@@ -12,6 +12,7 @@ pub mod diagnoses;
 pub mod idempotency;
 pub mod models;
 pub mod outbox;
+pub mod receipts;
 pub mod schema;
 pub mod search;
 pub mod stats;

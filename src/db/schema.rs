@@ -211,6 +211,18 @@ diesel::table! {
         requested_id -> Text,
         result -> Text,
         verified_at -> Timestamp,
+        receipt_id -> Nullable<Text>,
+        answer -> Nullable<Text>,
+        receipt -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    receipt_signing_keys (kid) {
+        kid -> Text,
+        public_key -> Text,
+        created_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
     }
 }
 
@@ -290,6 +302,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox_messages,
     idempotency_keys,
     verification_records,
+    receipt_signing_keys,
     throttles,
     webhook_endpoints,
     watchlist_entries,

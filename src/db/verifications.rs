@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{api_clients, declarations, declarers, verification_records};
+use crate::domain::receipt::{Answer, ReceiptId};
 
 /// What a verification needs of a declaration: one indexed look-up by its public ID.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
@@ -98,23 +99,41 @@ pub struct VerificationRecord {
     pub requested_id: String,
     pub result: &'static str,
     pub verified_at: NaiveDateTime,
+    /// The receipt's ID and what was asked and answered: every verification that found the
+    /// declaration has them.
+    pub receipt: Option<(ReceiptId, Answer)>,
 }
 
-/// Rows per `INSERT`: 5 parameters each stays far below both backends' parameter limits.
+/// Rows per `INSERT`: 7 parameters each stays far below both backends' parameter limits.
 const INSERT_CHUNK: usize = 200;
 
 /// Writes records (the caller wraps them in one transaction), many rows per statement.
 pub fn insert_records(conn: &mut DbConnection, records: &[VerificationRecord]) -> QueryResult<()> {
     for chunk in records.chunks(INSERT_CHUNK) {
-        let rows: Vec<_> = chunk
+        // The answer is turned into JSON here, by the background writer, not on the request path.
+        let answers: Vec<Option<String>> = chunk
             .iter()
             .map(|r| {
+                r.receipt
+                    .as_ref()
+                    .map(|(_, answer)| serde_json::to_string(answer))
+                    .transpose()
+            })
+            .collect::<Result<_, _>>()
+            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+        let rows: Vec<_> = chunk
+            .iter()
+            .zip(&answers)
+            .map(|(r, answer)| {
                 (
                     verification_records::api_client_id.eq(r.api_client_id),
                     verification_records::declaration_id.eq(r.declaration_id),
                     verification_records::requested_id.eq(&r.requested_id),
                     verification_records::result.eq(r.result),
                     verification_records::verified_at.eq(r.verified_at),
+                    verification_records::receipt_id
+                        .eq(r.receipt.as_ref().map(|(id, _)| id.as_str())),
+                    verification_records::answer.eq(answer.as_deref()),
                 )
             })
             .collect();

@@ -13,6 +13,7 @@ pub mod notice_code;
 pub mod organization;
 pub mod password;
 pub mod questionnaire;
+pub mod receipt;
 pub mod scoring;
 pub mod terms;
 pub mod validation;

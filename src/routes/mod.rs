@@ -14,6 +14,7 @@ pub mod oauth;
 pub mod openapi;
 pub mod paths;
 pub mod public;
+pub mod receipts;
 pub mod reference;
 pub mod schema;
 pub mod table;
@@ -25,7 +26,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers the operational routes and the `/v1` API.
 pub fn configure(config: &mut ServiceConfig) {
-    config.service(health::healthz).service(health::readyz);
+    config
+        .service(health::healthz)
+        .service(health::readyz)
+        .service(receipts::jwks);
     config.service(
         scope::scope("/v1")
             .service(reference::terms::list_terms)
@@ -71,6 +75,7 @@ pub fn configure(config: &mut ServiceConfig) {
             .service(verifications::verify_batch)
             .service(verifications::verify)
             .service(verifications::verification_log)
+            .service(receipts::get_receipt)
             .service(declaration_changes::list_changes)
             .service(webhooks::create_endpoint)
             .service(webhooks::list_endpoints)

@@ -21,6 +21,7 @@ use crate::domain::corporate_number::CorporateNumber;
 use crate::domain::declaration::{Star, Status};
 use crate::domain::identifiers::{DeclarationId, IdentifierError};
 use crate::domain::name::name_key;
+use crate::domain::receipt::{Answer, ReceiptId};
 use crate::domain::validation::{FieldCode, Violation, check_max_chars};
 use crate::error::{ApiError, Message};
 use crate::extract::{AcceptLanguage, Json, Query};
@@ -51,13 +52,17 @@ pub struct VerificationQuery {
 /// The answer about one declaration.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
-    "declaration_id": "407731820954", "valid": true, "status": "accepted", "star": "two_star",
+    "declaration_id": "407731820954", "receipt_id": "rcpt_0G7MZ3XK1V9Q4T6D8B2N5R7W3C", "valid": true, "status": "accepted", "star": "two_star",
     "organization_name": "株式会社サンプル", "declared_at": "2026-11-22T03:04:05Z",
     "accepted_at": "2026-11-25T01:00:00Z", "star_since": "2026-11-22T03:04:05Z",
     "corporate_number_matches": true, "organization_name_matches": true
 }))]
 pub struct Verification {
     pub declaration_id: String,
+    /// This answer's receipt: `GET /v1/verification-receipts/{receipt_id}` returns it signed
+    /// (to this client only, within 2 seconds).
+    #[schema(pattern = "^rcpt_[0-9A-HJKMNP-TV-Z]{26}$", max_length = 31)]
+    pub receipt_id: String,
     /// True while the declaration is declared or accepted; false once withdrawn or revoked.
     pub valid: bool,
     pub status: Status,
@@ -207,17 +212,21 @@ fn check_name(field: &str, value: Option<&str>) -> Result<Option<String>, Violat
     }
 }
 
+/// The answer, and what its receipt will state: the same answer with what was asked.
 fn verification(
     found: &Lookup,
     corporate_number: Option<&str>,
     name: Option<&str>,
-) -> Result<Verification, ApiError> {
+    name_asked: Option<&str>,
+) -> Result<(Verification, ReceiptId, Answer), ApiError> {
     let status = Status::from_code(&found.status)
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("unknown status")))?;
     let star = Star::from_code(&found.star_level)
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("unknown star")))?;
-    Ok(Verification {
+    let receipt_id = ReceiptId::generate();
+    let answer = Verification {
         declaration_id: found.public_id.clone(),
+        receipt_id: receipt_id.as_str().to_owned(),
         valid: status.is_live(),
         status,
         star,
@@ -229,7 +238,21 @@ fn verification(
             .map(|c| found.corporate_number.as_deref() == Some(c)),
         organization_name_matches: name
             .map(|key| !key.is_empty() && key == found.organization_name_key),
-    })
+    };
+    let stated = Answer {
+        valid: answer.valid,
+        status,
+        star,
+        organization_name: answer.organization_name.clone(),
+        declared_at: answer.declared_at,
+        accepted_at: answer.accepted_at,
+        star_since: answer.star_since,
+        corporate_number_asked: corporate_number.map(str::to_owned),
+        corporate_number_matches: answer.corporate_number_matches,
+        organization_name_asked: name_asked.map(str::to_owned),
+        organization_name_matches: answer.organization_name_matches,
+    };
+    Ok((answer, receipt_id, stated))
 }
 
 fn record(
@@ -238,6 +261,7 @@ fn record(
     requested: &str,
     found: Option<&Lookup>,
     result: &'static str,
+    receipt: Option<(ReceiptId, Answer)>,
 ) {
     state.verifications.record(VerificationRecord {
         api_client_id: caller.client.row_id,
@@ -245,6 +269,7 @@ fn record(
         requested_id: requested.to_owned(),
         result,
         verified_at: db::now(),
+        receipt,
     });
 }
 
@@ -315,17 +340,23 @@ pub async fn verify(
     }
     let found = state.lookups.find(id.as_str()).await?;
     let Some(found) = found else {
-        record(&state, &caller, &requested, None, "not_found");
+        record(&state, &caller, &requested, None, "not_found", None);
         note_unknown(&state, &caller, 1)?;
         return Err(ApiError::not_found(unknown_id()));
     };
-    let answer = verification(&found, corporate_number.as_deref(), name.as_deref())?;
+    let (answer, receipt_id, stated) = verification(
+        &found,
+        corporate_number.as_deref(),
+        name.as_deref(),
+        query.organization_name.as_deref(),
+    )?;
     record(
         &state,
         &caller,
         &requested,
         Some(&found),
         if answer.valid { "valid" } else { "invalid" },
+        Some((receipt_id, stated)),
     );
     Ok(with_allowance(HttpResponse::Ok(), allowance).json(answer))
 }
@@ -413,7 +444,8 @@ pub async fn verify_batch(
         )));
     }
     enum Plan {
-        Lookup(String, Option<String>, Option<String>),
+        /// The ID, the corporate number, the name's matching key and the name as asked.
+        Lookup(String, Option<String>, Option<String>, Option<String>),
         Failed(ItemError),
     }
     // A value over its limit fails the whole call, whatever the rest of its item.
@@ -457,7 +489,12 @@ pub async fn verify_batch(
                         code: "invalid_corporate_number".into(),
                         message: v.message(language).to_owned(),
                     }),
-                    Ok(number) => Plan::Lookup(id.as_str().to_owned(), number, name),
+                    Ok(number) => Plan::Lookup(
+                        id.as_str().to_owned(),
+                        number,
+                        name,
+                        item.organization_name.clone(),
+                    ),
                 },
             };
             (item.declaration_id.clone(), plan)
@@ -466,7 +503,7 @@ pub async fn verify_batch(
     let mut ids: Vec<String> = plans
         .iter()
         .filter_map(|(_, p)| match p {
-            Plan::Lookup(id, _, _) => Some(id.clone()),
+            Plan::Lookup(id, ..) => Some(id.clone()),
             Plan::Failed(_) => None,
         })
         .collect();
@@ -484,10 +521,10 @@ pub async fn verify_batch(
     for (requested, plan) in plans {
         let result = match plan {
             Plan::Failed(error) => BatchResult::failed(requested, error),
-            Plan::Lookup(id, number, name) => match found.get(&id) {
+            Plan::Lookup(id, number, name, name_asked) => match found.get(&id) {
                 None => {
                     unknown += 1;
-                    record(&state, &caller, &requested, None, "not_found");
+                    record(&state, &caller, &requested, None, "not_found", None);
                     BatchResult::failed(
                         requested,
                         ItemError {
@@ -497,13 +534,19 @@ pub async fn verify_batch(
                     )
                 }
                 Some(lookup) => {
-                    let answer = verification(lookup, number.as_deref(), name.as_deref())?;
+                    let (answer, receipt_id, stated) = verification(
+                        lookup,
+                        number.as_deref(),
+                        name.as_deref(),
+                        name_asked.as_deref(),
+                    )?;
                     record(
                         &state,
                         &caller,
                         &requested,
                         Some(lookup),
                         if answer.valid { "valid" } else { "invalid" },
+                        Some((receipt_id, stated)),
                     );
                     BatchResult::Verified(BatchVerified {
                         outcome: VerifiedOutcome::Verified,

@@ -15,7 +15,7 @@ use crate::db::verifications::{self, VerificationRecord};
 use crate::db::{Db, DbError};
 
 enum Message {
-    Record(VerificationRecord),
+    Record(Box<VerificationRecord>),
     Flush(oneshot::Sender<()>),
 }
 
@@ -46,7 +46,7 @@ impl VerificationRecorder {
     /// Queues a record; never waits.
     pub fn record(&self, record: VerificationRecord) {
         self.queued.fetch_add(1, Ordering::Relaxed);
-        if self.sender.send(Message::Record(record)).is_err() {
+        if self.sender.send(Message::Record(Box::new(record))).is_err() {
             self.queued.fetch_sub(1, Ordering::Relaxed);
             tracing::warn!("the verification recorder has stopped; a record was not kept");
         }
@@ -71,13 +71,13 @@ async fn write_batches(
         let mut batch = Vec::new();
         let mut flushes = Vec::new();
         match first {
-            Message::Record(r) => batch.push(r),
+            Message::Record(r) => batch.push(*r),
             Message::Flush(done) => flushes.push(done),
         }
         let deadline = tokio::time::Instant::now() + linger;
         while batch.len() < BATCH && flushes.is_empty() {
             match tokio::time::timeout_at(deadline, receiver.recv()).await {
-                Ok(Some(Message::Record(r))) => batch.push(r),
+                Ok(Some(Message::Record(r))) => batch.push(*r),
                 Ok(Some(Message::Flush(done))) => flushes.push(done),
                 Ok(None) | Err(_) => break,
             }
@@ -85,7 +85,7 @@ async fn write_batches(
         // Whatever else is already queued goes in too.
         while let Ok(message) = receiver.try_recv() {
             match message {
-                Message::Record(r) => batch.push(r),
+                Message::Record(r) => batch.push(*r),
                 Message::Flush(done) => flushes.push(done),
             }
         }

@@ -50,6 +50,22 @@ fn bad_configuration_stops_the_start_with_one_clear_line() {
     assert_one_line_config_error(&[("LOG_FORMAT", "xml")], "LOG_FORMAT");
     assert_one_line_config_error(&[("APP_ENV", "production")], "JWT_SECRET");
     assert_one_line_config_error(&[("JWT_SECRET", "short")], "JWT_SECRET");
+    let jwt = (
+        "JWT_SECRET",
+        "a-production-signing-key-of-enough-length-0123",
+    );
+    assert_one_line_config_error(&[("APP_ENV", "production"), jwt], "RECEIPT_SIGNING_KEY");
+    assert_one_line_config_error(
+        &[("RECEIPT_SIGNING_KEY", "/nonexistent/receipt-key.pem")],
+        "RECEIPT_SIGNING_KEY",
+    );
+    assert_one_line_config_error(
+        &[(
+            "RECEIPT_SIGNING_KEY",
+            "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n",
+        )],
+        "RECEIPT_SIGNING_KEY",
+    );
     assert_one_line_config_error(&[("PUBLIC_BASE_URL", "ftp://x")], "PUBLIC_BASE_URL");
     assert_one_line_config_error(&[("DB_POOL_SIZE", "0")], "DB_POOL_SIZE");
     assert_one_line_config_error(
@@ -483,4 +499,89 @@ fn a_port_in_use_leaves_no_data_folder_behind() {
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert!(left.is_empty(), "nothing created: {left:?}");
     }
+}
+
+#[test]
+fn a_production_start_with_a_receipt_key_gets_past_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("receipt-key.pem");
+    std::fs::write(&key, security_action::receipts::keys::generate_pem()).unwrap();
+    let (code, _, stderr) = run(binary()
+        .current_dir(dir.path())
+        .env("APP_ENV", "production")
+        .env(
+            "JWT_SECRET",
+            "a-production-signing-key-of-enough-length-0123",
+        )
+        .env("RECEIPT_SIGNING_KEY", &key)
+        .arg("migrate"));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        !dir.path().join("data/receipt-signing-key.pem").exists(),
+        "no development key in production"
+    );
+}
+
+fn published_keys(db: &std::path::Path) -> Vec<(String, bool)> {
+    use diesel::prelude::*;
+    let mut conn = diesel::SqliteConnection::establish(db.to_str().unwrap()).unwrap();
+    diesel::sql_query("SELECT kid, retired_at IS NOT NULL AS retired FROM receipt_signing_keys ORDER BY created_at, kid")
+        .load::<PublishedKey>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|k| (k.kid, k.retired))
+        .collect()
+}
+
+#[derive(diesel::QueryableByName)]
+struct PublishedKey {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kid: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    retired: bool,
+}
+
+#[test]
+fn rotate_receipt_key_replaces_the_development_key_and_keeps_the_old_one_published() {
+    let dir = tempfile::tempdir().unwrap();
+    // The development key a first start would have made in the data folder.
+    let file = dir.path().join("data/receipt-signing-key.pem");
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    std::fs::write(&file, security_action::receipts::keys::generate_pem()).unwrap();
+    let (code, _, stderr) = run(binary().current_dir(dir.path()).arg("migrate"));
+    assert_eq!(code, 0, "{stderr}");
+    let old_pem = std::fs::read_to_string(&file).expect("a development key");
+    let old = security_action::receipts::keys::ReceiptKey::from_pem(&old_pem).unwrap();
+
+    let (code, stdout, stderr) =
+        run(binary()
+            .current_dir(dir.path())
+            .args(["admin", "rotate-receipt-key", "--json"]));
+    assert_eq!(code, 0, "{stderr}");
+    let printed: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let new_pem = std::fs::read_to_string(&file).unwrap();
+    let new = security_action::receipts::keys::ReceiptKey::from_pem(&new_pem).unwrap();
+    assert_ne!(old.kid, new.kid);
+    assert_eq!(printed["kid"], new.kid.as_str());
+    assert_eq!(printed["retired_kid"], old.kid.as_str());
+    let db = dir.path().join("data/security-action.db");
+    assert_eq!(
+        published_keys(&db),
+        [(old.kid.clone(), true), (new.kid.clone(), false)],
+        "the old key retired and still published, the new one published"
+    );
+    // The next start reads the new key.
+    let (code, _, stderr) = run(binary().current_dir(dir.path()).arg("migrate"));
+    assert_eq!(code, 0, "{stderr}");
+
+    // A configured key is not the command's to replace.
+    let key = dir.path().join("configured.pem");
+    std::fs::write(&key, security_action::receipts::keys::generate_pem()).unwrap();
+    let (code, _, stderr) = run(binary()
+        .current_dir(dir.path())
+        .env("RECEIPT_SIGNING_KEY", &key)
+        .args(["admin", "rotate-receipt-key"]));
+    assert_ne!(code, 0);
+    assert!(stderr.contains("RECEIPT_SIGNING_KEY is set"), "{stderr}");
+    assert_eq!(published_keys(&db).len(), 2);
 }

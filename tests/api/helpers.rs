@@ -6,8 +6,8 @@ use actix_web::dev::ServerHandle;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use security_action::config::{
-    AcceptanceMode, AppEnv, Argon2Settings, Config, DatabaseUrl, LogFormat, Secret, SigningKey,
-    WebhookSettings,
+    AcceptanceMode, AppEnv, Argon2Settings, Config, DatabaseUrl, LogFormat, ReceiptKeySetting,
+    Secret, SigningKey, WebhookSettings,
 };
 use security_action::startup::Application;
 use serde_json::Value;
@@ -148,6 +148,7 @@ pub fn test_config(database: DatabaseUrl, dir: &std::path::Path) -> Config {
         jwt_secret: SigningKey::Given(Secret::new(
             "test-signing-key-that-is-long-enough-0123456789",
         )),
+        receipt_key: ReceiptKeySetting::configured(security_action::receipts::keys::generate_pem()),
         app_env: AppEnv::Development,
         acceptance_mode: AcceptanceMode::Manual,
         smtp_url: None,

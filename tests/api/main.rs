@@ -21,6 +21,7 @@ mod notice_print;
 mod openapi;
 mod pool;
 mod public;
+mod receipts;
 mod reference;
 mod secretariat;
 mod transport;

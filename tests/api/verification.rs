@@ -97,7 +97,7 @@ both_backends! {
             assert!(!text.contains(private), "{private} leaked: {text}");
         }
         let keys: Vec<&String> = answer.as_object().unwrap().keys().collect();
-        assert_eq!(keys.len(), 10, "{keys:?}");
+        assert_eq!(keys.len(), 11, "{keys:?}");
 
         let other = json_with_status(app.get_as(&format!("/v1/verifications/{}?corporate_number=7000012050002&organization_name=%E5%88%A5%E4%BC%9A%E7%A4%BE", applicant.declaration_id), &token).await, 200).await;
         assert_eq!((other["corporate_number_matches"].as_bool(), other["organization_name_matches"].as_bool()), (Some(false), Some(false)));
