@@ -95,6 +95,7 @@ fn help_lists_every_variable() {
         "METRICS_BIND_ADDRESS",
         "PUBLIC_BASE_URL",
         "JWT_SECRET",
+        "RECEIPT_SIGNING_KEY",
         "ACCEPTANCE_MODE",
         "SMTP_URL",
         "OUTBOX_DIR",
