@@ -15,8 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::receipts::{self as store, Unsigned};
 use crate::db::{self, DbConnection};
-use crate::domain::declaration::{Star, Status};
-use crate::domain::receipt::ReceiptId;
+use crate::domain::receipt::{Answer, ReceiptId};
 use crate::error::ApiError;
 use keys::ReceiptKey;
 
@@ -36,26 +35,13 @@ pub struct Claims {
     pub client_id: String,
     pub client_name: String,
     pub verified_at: DateTime<Utc>,
-    pub valid: bool,
-    pub status: Status,
-    pub star: Star,
-    pub organization_name: String,
-    pub declared_at: DateTime<Utc>,
-    pub accepted_at: Option<DateTime<Utc>>,
-    pub star_since: DateTime<Utc>,
-    /// The corporate number the client asked about (null: none given).
-    pub corporate_number_asked: Option<String>,
-    /// Whether it is the declaration's (null: none given).
-    pub corporate_number_matches: Option<bool>,
-    /// The organisation name the client asked about, as given (null: none given).
-    pub organization_name_asked: Option<String>,
-    /// Whether it is the declaration's name (null: none given).
-    pub organization_name_matches: Option<bool>,
+    /// What was answered and asked, in the payload's top level.
+    #[serde(flatten)]
+    pub answer: Answer,
 }
 
 impl Claims {
     fn of(record: Unsigned, issuer: &str, signed_at: DateTime<Utc>) -> Self {
-        let answer = record.answer;
         Self {
             iss: issuer.to_owned(),
             iat: signed_at.timestamp(),
@@ -64,17 +50,7 @@ impl Claims {
             client_id: record.client_id,
             client_name: record.client_name,
             verified_at: db::utc(record.verified_at),
-            valid: answer.valid,
-            status: answer.status,
-            star: answer.star,
-            organization_name: answer.organization_name,
-            declared_at: answer.declared_at,
-            accepted_at: answer.accepted_at,
-            star_since: answer.star_since,
-            corporate_number_asked: answer.corporate_number_asked,
-            corporate_number_matches: answer.corporate_number_matches,
-            organization_name_asked: answer.organization_name_asked,
-            organization_name_matches: answer.organization_name_matches,
+            answer: record.answer,
         }
     }
 }
