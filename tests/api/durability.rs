@@ -87,6 +87,19 @@ impl Server {
         format!("{}{path}", self.address)
     }
 
+    /// The metrics listener's URL, when the server was started with
+    /// `METRICS_BIND_ADDRESS=127.0.0.1:0`.
+    fn metrics_url(&self) -> String {
+        let log = self.log.lock().unwrap();
+        log.iter()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .find_map(|event| {
+                let address = event["address"].as_str()?;
+                address.ends_with("/metrics").then(|| address.to_owned())
+            })
+            .unwrap_or_else(|| panic!("no metrics listener in {log:?}"))
+    }
+
     fn signal(&self, signal: &str) {
         let status = Command::new("kill")
             .args([signal, &self.child.id().to_string()])
@@ -383,6 +396,7 @@ async fn sigterm_finishes_in_flight_requests_and_flushes_records(backend: Backen
             ("ARGON2_MEMORY_KIB", "32768"),
             ("ARGON2_ITERATIONS", "8"),
             ("VERIFICATION_FLUSH_MILLISECONDS", "3600000"),
+            ("METRICS_BIND_ADDRESS", "127.0.0.1:0"),
         ],
     );
     let client = http_client().build().unwrap();
@@ -449,7 +463,24 @@ async fn sigterm_finishes_in_flight_requests_and_flushes_records(backend: Backen
             .json(&json!({"user_number": applied["user_number"], "password": PASSWORD}));
         async move { request.send().await }
     });
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // The login is being answered (hashing its password) before the signal is sent.
+    let metrics = server.metrics_url();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = client.get(&metrics).send().await.unwrap().text().await.unwrap();
+        let in_flight = text
+            .lines()
+            .find_map(|line| line.strip_prefix("http_requests_in_flight "))
+            .and_then(|n| n.trim().parse::<i64>().ok());
+        if in_flight == Some(1) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the login never arrived: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     server.signal("-TERM");
     let answer = login
         .await
