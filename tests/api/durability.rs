@@ -467,10 +467,17 @@ async fn sigterm_finishes_in_flight_requests_and_flushes_records(backend: Backen
     let metrics = server.metrics_url();
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let text = client.get(&metrics).send().await.unwrap().text().await.unwrap();
+        let text = client
+            .get(&metrics)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let in_flight = text
             .lines()
-            .find_map(|line| line.strip_prefix("http_requests_in_flight "))
+            .find_map(|line| line.strip_prefix("security_action_http_requests_in_flight "))
             .and_then(|n| n.trim().parse::<i64>().ok());
         if in_flight == Some(1) {
             break;
