@@ -116,7 +116,8 @@ pub fn decide(
                 base_url: &base,
             };
             // A malformed ID names no declaration, as over HTTP.
-            let id = DeclarationId::parse(declaration_id).map_err(|_| declarations::not_found())?;
+            let id =
+                DeclarationId::stored(declaration_id).map_err(|_| declarations::not_found())?;
             declarations::decide(conn, &ctx, &id, &decision)
         })
         .map_err(|e| anyhow::anyhow!(describe(&e)))?;

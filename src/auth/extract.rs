@@ -104,13 +104,15 @@ fn check_token(req: &HttpRequest, state: &web::Data<AppState>) -> Result<User, A
             "The access token is not valid.",
         ),
     })?;
-    let user_number = UserNumber::parse(&claims.sub).map_err(|_| {
-        unauthorized(
-            "invalid_token",
-            "アクセストークンが無効です",
-            "The access token is not valid.",
-        )
-    })?;
+    let user_number = UserNumber::parse(&claims.sub)
+        .or_else(|_| UserNumber::imported(&claims.sub))
+        .map_err(|_| {
+            unauthorized(
+                "invalid_token",
+                "アクセストークンが無効です",
+                "The access token is not valid.",
+            )
+        })?;
     Ok(User {
         user_number,
         role: claims.role,

@@ -208,7 +208,7 @@ impl TokenKeys {
     /// spelling or the one before.
     pub fn check_notice_code(&self, code: &str) -> Option<DeclarationId> {
         let typed = notice_code::read(code)?;
-        let id = DeclarationId::parse(&typed.declaration_id).ok()?;
+        let id = DeclarationId::stored(&typed.declaration_id).ok()?;
         let mac = self.notice_mac(&id);
         let genuine = constant_time_eq(typed.tag().as_bytes(), notice_code::tag(&mac).as_bytes())
             | constant_time_eq(

@@ -115,8 +115,9 @@ macro_rules! twelve_digit_id {
         impl $name {
             /// The number as a string slice.
             pub fn as_str(&self) -> &str {
-                // The bytes are ASCII digits by construction.
-                std::str::from_utf8(&self.0).unwrap_or_default()
+                // ASCII digits by construction, then NUL padding for a shorter imported number.
+                let len = self.0.iter().position(|&b| b == 0).unwrap_or(12);
+                std::str::from_utf8(&self.0[..len]).unwrap_or_default()
             }
         }
 
@@ -172,6 +173,20 @@ impl UserNumber {
         parse_twelve(s, |d| d != 0 && d != 4).map(|d| Self(to_array_string(d)))
     }
 
+    /// A user number as the old system issued it (利用者番号 of an imported declarer): 12
+    /// digits, the last not necessarily a check digit of ours. Only for numbers known to be
+    /// imported: everywhere a person types a number, [`UserNumber::parse`] keeps the typo
+    /// protection.
+    pub fn imported(s: &str) -> Result<Self, IdentifierError> {
+        let bytes = s.as_bytes();
+        if bytes.len() != 12 || !bytes.iter().all(u8::is_ascii_digit) {
+            return Err(IdentifierError::NotTwelveDigits);
+        }
+        let mut digits = [0u8; 12];
+        digits.copy_from_slice(bytes);
+        Ok(Self(digits))
+    }
+
     /// A new random user number.
     pub fn generate(rng: &mut impl rand::Rng) -> Self {
         const FIRST: [u8; 8] = [1, 2, 3, 5, 6, 7, 8, 9];
@@ -184,9 +199,10 @@ impl UserNumber {
 /// digit is beyond a regular expression).
 pub const USER_NUMBER_PATTERN: &str = "^[1-35-9][0-9]{11}$";
 
-/// Regular expression for a declaration ID, as published in the `OpenAPI` schema (the check
-/// digit is beyond a regular expression).
-pub const DECLARATION_ID_PATTERN: &str = "^4[0-9]{11}$";
+/// Regular expression for a declaration ID, as published in the `OpenAPI` schema: 12 digits
+/// starting with 4, or 11 for the oldest imported ones (the check digit, and whether an ID in
+/// the old form was imported, are beyond a regular expression).
+pub const DECLARATION_ID_PATTERN: &str = "^4[0-9]{10,11}$";
 
 /// An ID's schema: its pattern, its 12 characters, an example.
 fn id_schema(description: &str, pattern: &str, example: &str) -> RefOr<Schema> {
@@ -216,7 +232,9 @@ impl utoipa::PartialSchema for DeclarationId {
     fn schema() -> RefOr<Schema> {
         id_schema(
             "自己宣言ID (declaration ID): 12 digits starting with 4, the last a Luhn check digit \
-             over the first eleven",
+             over the first eleven. Declarations taken over from the old system keep their IDs \
+             (12 digits, or the older 11, starting with 4, without that check digit); an ID that \
+             fails the check digit and was not imported is refused as malformed.",
             DECLARATION_ID_PATTERN,
             "407731820954",
         )
@@ -231,9 +249,59 @@ impl DeclarationId {
         parse_twelve(s, |d| d == 4).map(|d| Self(to_array_string(d)))
     }
 
+    /// A declaration ID as the old system issued it: 12 digits, or the older 11, starting with
+    /// `4`, the last not necessarily a check digit of ours. Whether such an ID was imported is
+    /// the database's (or the verification cache's) to say; see [`Legacy`].
+    pub fn imported(s: &str) -> Result<Self, IdentifierError> {
+        let bytes = s.as_bytes();
+        if !(11..=12).contains(&bytes.len()) || !bytes.iter().all(u8::is_ascii_digit) {
+            return Err(IdentifierError::NotTwelveDigits);
+        }
+        if bytes[0] != b'4' {
+            return Err(IdentifierError::WrongLeadingDigit);
+        }
+        let mut digits = [0u8; 12];
+        digits[..bytes.len()].copy_from_slice(bytes);
+        Ok(Self(digits))
+    }
+
+    /// Any ID this service may hold: one of its own, or one in the old system's form. For
+    /// paths of the declarer's and the secretariat's operations, where an ID that is not held
+    /// is 404 whatever its form.
+    pub fn stored(s: &str) -> Result<Self, IdentifierError> {
+        Self::parse(s).or_else(|_| Self::imported(s))
+    }
+
     /// A new random declaration ID.
     pub fn generate(rng: &mut impl rand::Rng) -> Self {
         Self(to_array_string(generate_twelve(4, rng)))
+    }
+}
+
+/// How a typed declaration ID reads: one of this service's (its check digit holds), one that
+/// can only be an imported number of the old system (11 or 12 digits starting with `4`, our
+/// check digit failing), or neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Legacy {
+    /// Well formed by this service's rules.
+    Ours(DeclarationId),
+    /// In the old system's form: valid only if such a declaration was imported. Until that is
+    /// known, the error to answer if it was not.
+    Possibly(DeclarationId, IdentifierError),
+    /// Malformed either way.
+    Malformed(IdentifierError),
+}
+
+impl Legacy {
+    /// Reads a typed declaration ID.
+    pub fn read(s: &str) -> Legacy {
+        match DeclarationId::parse(s) {
+            Ok(id) => Legacy::Ours(id),
+            Err(error) => match DeclarationId::imported(s) {
+                Ok(id) => Legacy::Possibly(id, error),
+                Err(_) => Legacy::Malformed(error),
+            },
+        }
     }
 }
 
@@ -316,14 +384,68 @@ mod tests {
         }
     }
 
+    #[test]
+    fn imported_numbers_keep_their_form() {
+        let eleven = DeclarationId::imported("40000000001").unwrap();
+        assert_eq!(eleven.as_str(), "40000000001");
+        assert_eq!(serde_json::to_string(&eleven).unwrap(), "\"40000000001\"");
+        let twelve = DeclarationId::imported("400000000007").unwrap();
+        assert_eq!(twelve.as_str(), "400000000007");
+        assert_ne!(eleven, DeclarationId::imported("400000000010").unwrap());
+        for bad in [
+            "4000000000",
+            "4000000000001",
+            "30000000000",
+            "4000000000a",
+            "",
+        ] {
+            assert!(DeclarationId::imported(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            UserNumber::imported("412345678901").unwrap().as_str(),
+            "412345678901"
+        );
+        assert!(UserNumber::imported("41234567890").is_err());
+        assert_eq!(
+            Legacy::read("400000000007"),
+            Legacy::Possibly(twelve, IdentifierError::CheckDigit)
+        );
+        assert_eq!(
+            Legacy::read("40000000001"),
+            Legacy::Possibly(eleven, IdentifierError::NotTwelveDigits)
+        );
+        assert!(matches!(Legacy::read("400000000002"), Legacy::Ours(_)));
+        assert!(matches!(Legacy::read("300000000000"), Legacy::Malformed(_)));
+    }
+
     proptest! {
+        #[test]
+        fn an_imported_form_is_read_back_as_written(s in "4[0-9]{10,11}") {
+            let id = DeclarationId::imported(&s).unwrap();
+            prop_assert_eq!(id.as_str(), s.as_str());
+            let stored = DeclarationId::stored(&s).unwrap();
+            prop_assert_eq!(stored.as_str(), s.as_str());
+            match Legacy::read(&s) {
+                Legacy::Ours(ours) => prop_assert_eq!(ours.as_str(), s.as_str()),
+                Legacy::Possibly(id, _) => {
+                    prop_assert_eq!(id.as_str(), s.as_str());
+                    prop_assert!(DeclarationId::parse(&s).is_err());
+                }
+                Legacy::Malformed(_) => prop_assert!(false, "{s} is in the old form"),
+            }
+        }
+
         #[test]
         fn the_published_patterns_leave_only_the_check_digit_unsaid(
             user in proptest::string::string_regex(unanchored(USER_NUMBER_PATTERN)).unwrap(),
             declaration in proptest::string::string_regex(unanchored(DECLARATION_ID_PATTERN)).unwrap(),
         ) {
             prop_assert!(matches!(UserNumber::parse(&user), Ok(_) | Err(IdentifierError::CheckDigit)));
-            prop_assert!(matches!(DeclarationId::parse(&declaration), Ok(_) | Err(IdentifierError::CheckDigit)));
+            prop_assert!(matches!(
+                (DeclarationId::parse(&declaration), declaration.len()),
+                (Ok(_) | Err(IdentifierError::CheckDigit), 12) | (Err(IdentifierError::NotTwelveDigits), 11)
+            ));
+            prop_assert!(DeclarationId::imported(&declaration).is_ok());
         }
 
         #[test]

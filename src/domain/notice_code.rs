@@ -1,5 +1,5 @@
 //! The verification code (確認コード) printed on a completion notice, in a form people can read
-//! aloud and type: the declaration ID, then a tag of 16 characters of Crockford's base32 (digits
+//! aloud and type: the declaration ID (12 digits, or 11 for the oldest imported ones), then a tag of 16 characters of Crockford's base32 (digits
 //! and capitals without I, L, O and U), in groups of four: `407731820954-K3J5-Q2M4-N8P6-R7T1`.
 //!
 //! Typing is forgiving: case, spaces and hyphens do not matter, and the usual confusions are read
@@ -60,10 +60,14 @@ pub fn read(code: &str) -> Option<Typed> {
         .filter(|c| !matches!(c, '-' | ' ' | '\u{3000}' | '‐' | '－'))
         .map(|c| c.to_ascii_uppercase())
         .collect();
-    if !compact.is_ascii() || compact.len() != ID_LENGTH + TAG_LENGTH {
+    // The ID is 12 digits, or 11 for the oldest declarations taken over from the old system;
+    // the tag always has its 16 characters.
+    if !compact.is_ascii()
+        || !(ID_LENGTH - 1 + TAG_LENGTH..=ID_LENGTH + TAG_LENGTH).contains(&compact.len())
+    {
         return None;
     }
-    let (id, tag) = compact.split_at(ID_LENGTH);
+    let (id, tag) = compact.split_at(compact.len() - TAG_LENGTH);
     let declaration_id = id
         .chars()
         .map(|c| match c {
@@ -145,7 +149,7 @@ mod tests {
         #[test]
         fn anything_else_is_no_code(text in ".{0,40}") {
             if let Some(typed) = read(&text) {
-                prop_assert_eq!(typed.declaration_id.len(), ID_LENGTH);
+                prop_assert!((ID_LENGTH - 1..=ID_LENGTH).contains(&typed.declaration_id.len()));
                 prop_assert_eq!(typed.tag.len(), TAG_LENGTH);
             }
         }
@@ -158,6 +162,10 @@ mod tests {
             "407731820954-K3J5-Q2M4-N8P6-R7T1"
         );
         assert!(read("407731820954-K3J5").is_none());
+        // An 11-digit ID of the old system leads its code as well.
+        let old = read("40773182095-k3j5-q2m4-n8p6-r7t1").expect("a code");
+        assert_eq!(old.declaration_id, "40773182095");
+        assert_eq!(old.tag(), "K3J5Q2M4N8P6R7T1");
         assert!(read("４07731820954K3J5Q2M4N8P6R7T1").is_none());
     }
 }

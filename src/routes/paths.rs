@@ -11,8 +11,9 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use crate::domain::identifiers::DeclarationId;
 
 /// What the `{declaration_id}` of every path is.
-const DESCRIPTION: &str = "自己宣言ID (declaration ID): 12 digits led by 4, the last a check digit";
-const PATTERN: &str = "^4[0-9]{11}$";
+const DESCRIPTION: &str = "自己宣言ID (declaration ID): 12 digits led by 4, the last a check digit \
+     (an ID taken over from the old system keeps its form: 12 or 11 digits led by 4)";
+const PATTERN: &str = crate::domain::identifiers::DECLARATION_ID_PATTERN;
 
 /// The `{declaration_id}` of a path (自己宣言ID), parsed. A malformed ID is answered like an
 /// unknown one (404): for a declarer or the secretariat there is no such declaration.
@@ -26,7 +27,7 @@ impl FromRequest for DeclarationIdPath {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let text = req.match_info().get("declaration_id").unwrap_or_default();
         ready(
-            DeclarationId::parse(text)
+            DeclarationId::stored(text)
                 .map(DeclarationIdPath)
                 .map_err(|_| crate::declarations::not_found().into()),
         )

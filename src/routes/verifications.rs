@@ -19,7 +19,7 @@ use crate::db::verifications::{self, Lookup, VerificationRecord};
 use crate::declarations::load_owned;
 use crate::domain::corporate_number::CorporateNumber;
 use crate::domain::declaration::{Star, Status};
-use crate::domain::identifiers::{DeclarationId, IdentifierError};
+use crate::domain::identifiers::{IdentifierError, Legacy};
 use crate::domain::name::name_key;
 use crate::domain::receipt::{Answer, ReceiptId};
 use crate::domain::validation::{FieldCode, Violation, check_max_chars};
@@ -81,8 +81,9 @@ pub struct Verification {
 /// Why one ID could not be verified.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ItemError {
-    /// `invalid_format` (not 12 digits, not led by 4, or a wrong check digit — a typo),
-    /// `not_found` (well-formed but unknown), or `invalid_corporate_number`.
+    /// `invalid_format` (not 12 digits, not led by 4, or a wrong check digit — a typo —
+    /// unless the ID was taken over from the old system), `not_found` (well-formed but
+    /// unknown), or `invalid_corporate_number`.
     #[schema(value_type = ItemErrorCode)]
     pub code: String,
     pub message: String,
@@ -173,6 +174,19 @@ fn malformed_id(field: &str, error: IdentifierError) -> Violation {
         "自己宣言IDは4で始まる12桁の数字です。入力誤りがないか確認してください",
         format!("a declaration ID is 12 digits starting with 4; this one {error}"),
     )
+}
+
+/// A batch item's malformed declaration ID.
+fn malformed_item(
+    error: IdentifierError,
+    language: crate::domain::language::Language,
+) -> ItemError {
+    ItemError {
+        code: "invalid_format".into(),
+        message: malformed_id("declaration_id", error)
+            .message(language)
+            .to_owned(),
+    }
 }
 
 /// A well-formed declaration ID that names no declaration.
@@ -316,7 +330,7 @@ pub async fn verify(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(SCOPE)?;
     let allowance = state.limits.per_client.check(&caller.client.client_id)?;
-    let id = DeclarationId::parse(&requested).map_err(|e| {
+    let malformed = |e| {
         // `/v1/verifications/batch` is the batch operation's path, where GET is not allowed.
         let allowed = super::table::methods_for_path(req.path());
         if allowed.contains(&"GET") {
@@ -324,7 +338,14 @@ pub async fn verify(
         } else {
             ApiError::method_not_allowed(&allowed)
         }
-    })?;
+    };
+    // An ID in the old system's form is valid only if it was imported: the check digit's
+    // error is answered otherwise, from the cache when it is current.
+    let (id, unless_imported) = match Legacy::read(&requested) {
+        Legacy::Ours(id) => (id, None),
+        Legacy::Possibly(id, e) => (id, Some(e)),
+        Legacy::Malformed(e) => return Err(malformed(e)),
+    };
     let mut violations = Vec::new();
     let corporate_number =
         check_corporate_number("corporate_number", query.corporate_number.as_deref())
@@ -340,6 +361,9 @@ pub async fn verify(
     }
     let found = state.lookups.find(id.as_str()).await?;
     let Some(found) = found else {
+        if let Some(e) = unless_imported {
+            return Err(malformed(e));
+        }
         record(&state, &caller, &requested, None, "not_found", None);
         note_unknown(&state, &caller, 1)?;
         return Err(ApiError::not_found(unknown_id()));
@@ -444,8 +468,15 @@ pub async fn verify_batch(
         )));
     }
     enum Plan {
-        /// The ID, the corporate number, the name's matching key and the name as asked.
-        Lookup(String, Option<String>, Option<String>, Option<String>),
+        /// The ID, the corporate number, the name's matching key and the name as asked, and
+        /// for an ID in the old system's form the error to answer if it was not imported.
+        Lookup(
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<IdentifierError>,
+        ),
         Failed(ItemError),
     }
     // A value over its limit fails the whole call, whatever the rest of its item.
@@ -474,13 +505,13 @@ pub async fn verify_batch(
         .iter()
         .zip(names)
         .map(|(item, name)| {
-            let plan = match DeclarationId::parse(&item.declaration_id) {
-                Err(e) => Plan::Failed(ItemError {
-                    code: "invalid_format".into(),
-                    message: malformed_id("declaration_id", e)
-                        .message(language)
-                        .to_owned(),
-                }),
+            let (id, unless_imported) = match Legacy::read(&item.declaration_id) {
+                Legacy::Ours(id) => (Ok(id), None),
+                Legacy::Possibly(id, e) => (Ok(id), Some(e)),
+                Legacy::Malformed(e) => (Err(e), None),
+            };
+            let plan = match id {
+                Err(e) => Plan::Failed(malformed_item(e, language)),
                 Ok(id) => match check_corporate_number(
                     "corporate_number",
                     item.corporate_number.as_deref(),
@@ -494,6 +525,7 @@ pub async fn verify_batch(
                         number,
                         name,
                         item.organization_name.clone(),
+                        unless_imported,
                     ),
                 },
             };
@@ -521,7 +553,11 @@ pub async fn verify_batch(
     for (requested, plan) in plans {
         let result = match plan {
             Plan::Failed(error) => BatchResult::failed(requested, error),
-            Plan::Lookup(id, number, name, name_asked) => match found.get(&id) {
+            Plan::Lookup(id, number, name, name_asked, unless_imported) => match found.get(&id) {
+                None if unless_imported.is_some() => {
+                    let e = unless_imported.unwrap_or(IdentifierError::CheckDigit);
+                    BatchResult::failed(requested, malformed_item(e, language))
+                }
                 None => {
                     unknown += 1;
                     record(&state, &caller, &requested, None, "not_found", None);

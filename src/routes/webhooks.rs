@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::clients::ApiCaller;
 use crate::db::webhooks::{self as store, Delivery, Endpoint};
 use crate::db::{self, DbError, declarations};
-use crate::domain::identifiers::DeclarationId;
+use crate::domain::identifiers::Legacy;
 use crate::error::{ApiError, Message};
 use crate::extract::{Json, Query};
 use crate::routes::common;
@@ -613,19 +613,34 @@ pub async fn redeliver(
 /// The declaration's row ID, or the verification API's answers: 422 `invalid_format` for a
 /// malformed ID, 404 for an unknown one.
 async fn declaration_row(state: &AppState, requested: &str) -> Result<i64, ApiError> {
-    let id = DeclarationId::parse(requested)
-        .map_err(|e| crate::routes::verifications::invalid_format("declaration_id", e))?;
-    state
+    // An ID in the old system's form is known only if it was imported; otherwise it is the
+    // typo it looks like.
+    let (id, unless_imported) = match Legacy::read(requested) {
+        Legacy::Ours(id) => (id, None),
+        Legacy::Possibly(id, e) => (id, Some(e)),
+        Legacy::Malformed(e) => {
+            return Err(crate::routes::verifications::invalid_format(
+                "declaration_id",
+                e,
+            ));
+        }
+    };
+    let found = state
         .db
         .read(move |conn| Ok::<_, DbError>(declarations::by_public_id(conn, id.as_str())?))
         .await?
-        .map(|d| d.id)
-        .ok_or_else(|| {
-            ApiError::not_found(Message::new(
-                "この自己宣言IDは登録されていません",
-                "No declaration has this ID.",
-            ))
-        })
+        .map(|d| d.id);
+    match (found, unless_imported) {
+        (Some(id), _) => Ok(id),
+        (None, Some(e)) => Err(crate::routes::verifications::invalid_format(
+            "declaration_id",
+            e,
+        )),
+        (None, None) => Err(ApiError::not_found(Message::new(
+            "この自己宣言IDは登録されていません",
+            "No declaration has this ID.",
+        ))),
+    }
 }
 
 /// Watches a declaration: its changes are sent to the client's endpoints, whether or not the

@@ -107,7 +107,7 @@ pub async fn list_declarations(
                 before,
                 limit: limit + 1,
             };
-            if DeclarationId::parse(&text).is_ok() {
+            if DeclarationId::stored(&text).is_ok() {
                 return Ok::<_, DbError>(search::by_public_id(conn, &text)?);
             }
             if CorporateNumber::parse(&text).is_ok() {

@@ -79,7 +79,7 @@ pub async fn completion_notice(
             Ok::<_, ApiError>((declarer, declaration))
         })
         .await?;
-    let id = DeclarationId::parse(&declaration.public_id)
+    let id = DeclarationId::stored(&declaration.public_id)
         .map_err(|e| ApiError::internal(anyhow::anyhow!("stored ID: {e}")))?;
     let code = state.tokens.notice_code(&id);
     let view = CompletionNoticeView {
