@@ -10,6 +10,7 @@ pub mod declarations;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod import;
 pub mod mail;
 pub mod metrics;
 pub mod middleware;

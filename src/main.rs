@@ -39,6 +39,11 @@ enum Command {
         #[arg(long, global = true)]
         json: bool,
     },
+    /// Take over data from the old system.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Fill the database with synthetic, realistic declarations (demos and benchmarks).
     Seed {
         /// How many declarations.
@@ -50,6 +55,34 @@ enum Command {
         /// The password of every seeded account.
         #[arg(long, default_value = "seeded account passphrase")]
         password: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Import existing declarations from a CSV file, keeping their user numbers and declaration
+    /// IDs (see the README, "Moving from the old system"). Rejected rows are listed in
+    /// FILE.report.csv beside the file. Exit code: 0 every row imported (or there already),
+    /// 1 some rows rejected, 2 the file cannot be used.
+    Declarations {
+        /// The CSV file, with a header row.
+        file: std::path::PathBuf,
+        /// The file's encoding.
+        #[arg(long, value_enum, default_value = "utf-8")]
+        encoding: security_action::import::Encoding,
+        /// Queue an activation e-mail (a link to set the first password) for each imported
+        /// account that has no password and was not invited before.
+        #[arg(long)]
+        invite: bool,
+        /// Activation e-mails per hour (they are sent no faster).
+        #[arg(long, default_value_t = 3_600, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        invitations_per_hour: u32,
+        /// Days an activation link works.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=365))]
+        invitation_days: u32,
+        /// Check every row, write nothing (the report is written).
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -144,6 +177,34 @@ fn main() -> ExitCode {
                 cli::print(&fields, json);
                 Ok(())
             }
+            Command::Import { command: ImportCommand::Declarations { file, encoding, invite, invitations_per_hour, invitation_days, dry_run } } => {
+                let db = prepare_database(&config).await?;
+                let options = security_action::import::Options {
+                    encoding,
+                    dry_run,
+                    invite,
+                    invitations_per_hour,
+                    invitation_days,
+                    progress: security_action::import::on_terminal(),
+                    password_page: security_action::texts::current().page("/password-reset"),
+                };
+                let summary = tokio::task::spawn_blocking(move || security_action::import::import(&db, &file, &options)).await??;
+                eprintln!(
+                    "{}{} rows: {} imported, {} already there, {} rejected{}; report: {} ({:.1} s)",
+                    if dry_run { "dry run, nothing written: " } else { "" },
+                    summary.rows,
+                    summary.imported,
+                    summary.already_there,
+                    summary.rejected,
+                    if invite { format!(", {} activation e-mails queued", summary.invited) } else { String::new() },
+                    summary.report.display(),
+                    summary.elapsed.as_secs_f64(),
+                );
+                if summary.rejected > 0 {
+                    return Err(anyhow::Error::new(security_action::import::SomeRejected(summary.rejected)));
+                }
+                Ok(())
+            }
             Command::Seed { declarations, seed, password } => {
                 let db = prepare_database(&config).await?;
                 let hash = security_action::auth::hashing::hash_now(config.argon2, &password)?;
@@ -174,6 +235,22 @@ fn main() -> ExitCode {
         // bound (`Config::prepare_storage`): the same one line as the others.
         Err(error) if error.downcast_ref::<ConfigError>().is_some() => {
             eprintln!("error: configuration: {error}");
+            ExitCode::from(2)
+        }
+        // Rows were rejected: the summary said so.
+        Err(error)
+            if error
+                .downcast_ref::<security_action::import::SomeRejected>()
+                .is_some() =>
+        {
+            ExitCode::from(1)
+        }
+        Err(error)
+            if error
+                .downcast_ref::<security_action::import::Unusable>()
+                .is_some() =>
+        {
+            eprintln!("error: the file cannot be imported: {error}");
             ExitCode::from(2)
         }
         Err(error) => {

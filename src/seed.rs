@@ -98,9 +98,6 @@ pub struct SeedReport {
 /// Declarations per transaction.
 const BATCH: u64 = 5_000;
 
-/// Rows per `INSERT` statement.
-const ROWS_PER_STATEMENT: usize = 1_000;
-
 /// Fills the database with `count` synthetic, realistic declarations, in bulk (see the module
 /// documentation for what they look like). `password_hash` is the argon2 PHC string every seeded
 /// account gets (the caller hashes a known password once). `progress`: show an indicatif

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod api_clients;
 pub mod audit;
+pub mod bulk;
 pub mod change_log;
 pub mod declarations;
 pub mod declarers;

@@ -50,11 +50,14 @@ pub enum EmailKind {
     ContactChanged,
     /// Webhook送信停止のお知らせ: an API client's endpoint kept failing and was disabled.
     WebhookEndpointDisabled,
+    /// 新しい自己宣言サイトのご利用開始のご案内: a declaration taken over from the old system;
+    /// a link to set the account's first password.
+    Activation,
 }
 
 impl EmailKind {
     /// Every kind, in the order of the lifecycle.
-    pub const ALL: [EmailKind; 10] = [
+    pub const ALL: [EmailKind; 11] = [
         EmailKind::DeclarationCompleted,
         EmailKind::Accepted,
         EmailKind::PasswordReset,
@@ -65,6 +68,7 @@ impl EmailKind {
         EmailKind::StarChanged,
         EmailKind::ContactChanged,
         EmailKind::WebhookEndpointDisabled,
+        EmailKind::Activation,
     ];
 
     /// The stable snake_case code stored in the outbox.
@@ -80,6 +84,7 @@ impl EmailKind {
             EmailKind::StarChanged => "star_changed",
             EmailKind::ContactChanged => "contact_changed",
             EmailKind::WebhookEndpointDisabled => "webhook_endpoint_disabled",
+            EmailKind::Activation => "activation",
         }
     }
 
@@ -472,6 +477,66 @@ impl<'s> Templates<'s> {
     }
 
     /// 利用者番号のご案内: the user number and where to log in. Never shows a password.
+    /// 新しい自己宣言サイトのご利用開始のご案内: the declaration was taken over from the old
+    /// system with its numbers; a link to set the account's first password.
+    pub fn activation(
+        &self,
+        r: &Recipient,
+        user_number: &str,
+        declaration_id: &str,
+        password_url: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Email {
+        let mut b = Body::addressed_to(r, self.language);
+        if self.ja() {
+            b.line("SECURITY ACTIONの自己宣言は、新しい自己宣言サイトに引き継がれました。");
+            b.line("利用者番号と自己宣言IDは、これまでと変わりません。");
+            b.blank();
+            b.line(format!("■利用者番号：{}", one_line(user_number)));
+            b.line(format!("■自己宣言ID：{}", one_line(declaration_id)));
+            b.blank();
+            b.line("新しいサイトでは、パスワードを改めて設定していただく必要があります。");
+            b.line("下記のURLにアクセスし、パスワードを設定してください。");
+            b.blank();
+            b.line(format!("　{}", one_line(password_url)));
+            b.blank();
+            b.line(format!("有効期限：{}", jst_date_time(expires_at)));
+            b.line(
+                "　有効期限を過ぎた場合は、自己宣言サイトでパスワードの再設定をお申出ください。",
+            );
+            b.line(
+                "※SECURITY ACTION事務局が、メールや電話でパスワードをお尋ねすることはありません。",
+            );
+        } else {
+            b.line("Your SECURITY ACTION declaration has moved to the new declarer site.");
+            b.line("Your user number and declaration ID stay the same:");
+            b.blank();
+            b.line(format!("- User number: {}", one_line(user_number)));
+            b.line(format!("- Declaration ID: {}", one_line(declaration_id)));
+            b.blank();
+            b.line("On the new site you need to set a password. Open the link below:");
+            b.blank();
+            b.line(format!("  {}", one_line(password_url)));
+            b.blank();
+            b.line(format!("The link expires at {}.", en_date_time(expires_at)));
+            b.line("After that, ask for a password reset on the declarer site.");
+            b.line(
+                "The SECURITY ACTION secretariat never asks for your password by e-mail or phone.",
+            );
+        }
+        self.finish(
+            EmailKind::Activation,
+            r,
+            subject(
+                self.language,
+                "新しい自己宣言サイトのご利用開始のご案内",
+                "Your declaration on the new declarer site",
+            ),
+            b,
+            NotYou::Unexpected,
+        )
+    }
+
     pub fn user_number_reminder(&self, r: &Recipient, user_number: &str) -> Email {
         let login = self.settings.page("/login");
         let mut b = Body::addressed_to(r, self.language);
@@ -1004,6 +1069,17 @@ pub fn accepted(
 /// パスワード再設定のご案内 in Japanese with the installed settings.
 pub fn password_reset(r: &Recipient, reset_url: &str, expires_at: DateTime<Utc>) -> Email {
     japanese(|t| t.password_reset(r, reset_url, expires_at))
+}
+
+/// 新しい自己宣言サイトのご利用開始のご案内 in Japanese with the installed settings.
+pub fn activation(
+    r: &Recipient,
+    user_number: &str,
+    declaration_id: &str,
+    password_url: &str,
+    expires_at: DateTime<Utc>,
+) -> Email {
+    japanese(|t| t.activation(r, user_number, declaration_id, password_url, expires_at))
 }
 
 /// 利用者番号のご案内 in Japanese with the installed settings; `base_url` (the API's) is not

@@ -1,7 +1,8 @@
 //! Tests of bulk seeding, on SQLite and (when it answers) PostgreSQL.
-use super::sql::{Ids, Sql, Value, push_literal};
+use super::sql::{Ids, Sql};
 use super::*;
 use crate::config::DatabaseUrl;
+use crate::db::bulk::{Value, push_literal};
 use crate::db::schema::{
     accounts, declaration_events, declaration_purposes, declarations, declarers, diagnoses,
     name_grams, policy_disclosures,

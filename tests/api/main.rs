@@ -12,6 +12,7 @@ mod cli;
 mod durability;
 mod errors;
 mod health;
+mod import;
 mod lifecycle;
 mod limits;
 mod logo;

@@ -64,6 +64,7 @@ fn every_email(t: &Templates, r: &Recipient, note: Option<&str>) -> Vec<Email> {
         t.star_changed(r, DECLARATION_ID, Star::TwoStar, Star::OneStar, when),
         t.contact_changed(r, DECLARATION_ID, when),
         t.webhook_endpoint_disabled(r, "https://portal.example.jp/hooks", when),
+        t.activation(r, USER_NUMBER, DECLARATION_ID, RESET_URL, when),
     ]
 }
 
