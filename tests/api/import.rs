@@ -186,8 +186,25 @@ both_backends! {
         let tokens = app.login("123456789012", PASSWORD).await;
         let me = json_with_status(app.get_as("/v1/me", tokens["access_token"].as_str().unwrap()).await, 200).await;
         assert_eq!(me["user_number"], "123456789012", "{me}");
-        let mine = json_with_status(app.get_as("/v1/declarations/40123456789", tokens["access_token"].as_str().unwrap()).await, 200).await;
+        let access = tokens["access_token"].as_str().unwrap();
+        let mine = json_with_status(app.get_as("/v1/declarations/40123456789", access).await, 200).await;
         assert_eq!(mine["status"], "accepted", "{mine}");
+        // Its completion notice prints with the 11-digit ID, and the notice's code checks.
+        let notice = app.client.get(app.url("/v1/declarations/40123456789/completion-notice"))
+            .bearer_auth(access).header("Accept", "application/json").send().await.unwrap();
+        let notice = json_with_status(notice, 200).await;
+        let code = notice["verification_code"].as_str().unwrap().to_owned();
+        assert!(code.starts_with("40123456789-"), "{code}");
+        let checked = json_with_status(app.get(&format!("/v1/notice-verifications/{}", code.to_lowercase())).await, 200).await;
+        assert_eq!((checked["genuine"].as_bool(), checked["declaration_id"].as_str()), (Some(true), Some("40123456789")), "{checked}");
+        // The change feed tells subscribers of the imported declarations.
+        let (feed_client, feed_secret) = app.api_client_with(&["declarations:changes"]).await;
+        let feed_token = app.client_token(&feed_client, &feed_secret).await;
+        let feed = json_with_status(app.get_as("/v1/declaration-changes?limit=100", &feed_token).await, 200).await;
+        let fed: Vec<&str> = feed["items"].as_array().unwrap().iter().filter_map(|i| i["declaration_id"].as_str()).collect();
+        for id in ["40123456789", "401234567890", "409876543210", "498765432109", "40987654321"] {
+            assert!(fed.contains(&id), "{id} in {feed}");
+        }
 
         // Again: nothing twice, no second invitation, the rows there reported.
         let declarations = app.count("declarations").await;
