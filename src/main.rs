@@ -190,10 +190,11 @@ fn main() -> ExitCode {
                 };
                 let summary = tokio::task::spawn_blocking(move || security_action::import::import(&db, &file, &options)).await??;
                 eprintln!(
-                    "{}{} rows: {} imported, {} already there, {} rejected{}; report: {} ({:.1} s)",
+                    "{}{} rows: {} {}, {} already there, {} rejected{}; report: {} ({:.1} s)",
                     if dry_run { "dry run, nothing written: " } else { "" },
                     summary.rows,
                     summary.imported,
+                    if dry_run { "would be imported" } else { "imported" },
                     summary.already_there,
                     summary.rejected,
                     if invite { format!(", {} activation e-mails queued", summary.invited) } else { String::new() },

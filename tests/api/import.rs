@@ -111,7 +111,7 @@ both_backends! {
         // A dry run checks everything and writes nothing.
         let (code, stderr) = import(&app, dir.path(), &file, &["--dry-run"]).await;
         assert_eq!(code, 1, "{stderr}");
-        assert!(stderr.contains("10 rows: 5 imported, 0 already there, 5 rejected"), "{stderr}");
+        assert!(stderr.contains("dry run, nothing written: 10 rows: 5 would be imported, 0 already there, 5 rejected"), "{stderr}");
         assert_eq!(app.count("declarations").await, before);
         assert_eq!(app.count("accounts").await, 0);
 

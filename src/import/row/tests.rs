@@ -289,3 +289,31 @@ proptest! {
         prop_assert_eq!(row.declaration_id.as_str(), id.as_str());
     }
 }
+
+#[test]
+fn stars_and_statuses_are_read_as_codes_or_japanese_labels() {
+    for (text, star) in [
+        ("one_star", Star::OneStar),
+        ("二つ星", Star::TwoStar),
+        ("★★", Star::TwoStar),
+    ] {
+        assert_eq!(read_with(&[("star", text)]).unwrap().star, star, "{text}");
+    }
+    for (text, status) in [
+        ("申込み受理", Status::Accepted),
+        ("accepted", Status::Accepted),
+    ] {
+        assert_eq!(
+            read_with(&[("status", text)]).unwrap().status,
+            status,
+            "{text}"
+        );
+    }
+    let declared = read_with(&[("status", "自己宣言完了"), ("accepted_at", "")]).unwrap();
+    assert_eq!(declared.status, Status::Declared);
+    for (text, status) in [("取下げ", Status::Withdrawn), ("取消し", Status::Revoked)] {
+        let row = read_with(&[("status", text), ("ended_at", "2020-01-01")]).unwrap();
+        assert_eq!(row.status, status, "{text}");
+    }
+    assert!(read_with(&[("status", "Accepted")]).is_err());
+}
