@@ -269,7 +269,7 @@ fn verification(
     Ok((answer, receipt_id, stated))
 }
 
-fn record(
+async fn record(
     state: &AppState,
     caller: &ApiCaller,
     requested: &str,
@@ -277,14 +277,17 @@ fn record(
     result: &'static str,
     receipt: Option<(ReceiptId, Answer)>,
 ) {
-    state.verifications.record(VerificationRecord {
-        api_client_id: caller.client.row_id,
-        declaration_id: found.map(|f| f.id),
-        requested_id: requested.to_owned(),
-        result,
-        verified_at: db::now(),
-        receipt,
-    });
+    state
+        .verifications
+        .record(VerificationRecord {
+            api_client_id: caller.client.row_id,
+            declaration_id: found.map(|f| f.id),
+            requested_id: requested.to_owned(),
+            result,
+            verified_at: db::now(),
+            receipt,
+        })
+        .await;
 }
 
 fn with_allowance(mut response: HttpResponseBuilder, allowance: Allowance) -> HttpResponseBuilder {
@@ -364,7 +367,7 @@ pub async fn verify(
         if let Some(e) = unless_imported {
             return Err(malformed(e));
         }
-        record(&state, &caller, &requested, None, "not_found", None);
+        record(&state, &caller, &requested, None, "not_found", None).await;
         note_unknown(&state, &caller, 1)?;
         return Err(ApiError::not_found(unknown_id()));
     };
@@ -381,7 +384,8 @@ pub async fn verify(
         Some(&found),
         if answer.valid { "valid" } else { "invalid" },
         Some((receipt_id, stated)),
-    );
+    )
+    .await;
     Ok(with_allowance(HttpResponse::Ok(), allowance).json(answer))
 }
 
@@ -560,7 +564,7 @@ pub async fn verify_batch(
                 }
                 None => {
                     unknown += 1;
-                    record(&state, &caller, &requested, None, "not_found", None);
+                    record(&state, &caller, &requested, None, "not_found", None).await;
                     BatchResult::failed(
                         requested,
                         ItemError {
@@ -583,7 +587,8 @@ pub async fn verify_batch(
                         Some(lookup),
                         if answer.valid { "valid" } else { "invalid" },
                         Some((receipt_id, stated)),
-                    );
+                    )
+                    .await;
                     BatchResult::Verified(BatchVerified {
                         outcome: VerifiedOutcome::Verified,
                         verification: answer,

@@ -4,6 +4,10 @@
 //! their page caches, so the look-ups that verifications do would otherwise read from disk.
 //! The queue is flushed when the server stops gracefully. A crash (SIGKILL, power loss) loses
 //! the records still queued: at most the last second's (that setting's) worth.
+//!
+//! The queue holds at most [`QUEUE`] records: when the writer falls behind, a verification
+//! waits for room before it answers, so that a flood slows down to what the database can
+//! record instead of growing the queue (and the process's memory) without bound.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,17 +26,21 @@ enum Message {
 /// The handle handlers use; cheap to clone.
 #[derive(Clone)]
 pub struct VerificationRecorder {
-    sender: mpsc::UnboundedSender<Message>,
+    sender: mpsc::Sender<Message>,
     queued: Arc<AtomicUsize>,
 }
 
+/// Records written in one transaction at most.
 const BATCH: usize = 5000;
+
+/// Records queued at most; beyond, [`VerificationRecorder::record`] waits.
+pub const QUEUE: usize = 4 * BATCH;
 
 impl VerificationRecorder {
     /// Starts the writer task on the current runtime; records wait at most `linger` before
     /// they are written.
     pub fn start(db: Db, linger: Duration) -> Self {
-        let (sender, receiver) = mpsc::unbounded_channel();
+        let (sender, receiver) = mpsc::channel(QUEUE);
         let queued = Arc::new(AtomicUsize::new(0));
         tokio::spawn(write_batches(db, receiver, Arc::clone(&queued), linger));
         Self { sender, queued }
@@ -43,19 +51,32 @@ impl VerificationRecorder {
         self.queued.load(Ordering::Relaxed)
     }
 
-    /// Queues a record; never waits.
-    pub fn record(&self, record: VerificationRecord) {
+    /// Queues a record; waits only while the queue is full.
+    pub async fn record(&self, record: VerificationRecord) {
+        // Counted before it is sent (the writer may take it at once), and uncounted if it is
+        // never sent: the recorder stopped, or the caller went away while it waited for room.
+        struct Counted<'a>(&'a AtomicUsize, bool);
+        impl Drop for Counted<'_> {
+            fn drop(&mut self) {
+                if !self.1 {
+                    self.0.fetch_sub(1, Ordering::Relaxed);
+                }
+            }
+        }
         self.queued.fetch_add(1, Ordering::Relaxed);
-        if self.sender.send(Message::Record(Box::new(record))).is_err() {
-            self.queued.fetch_sub(1, Ordering::Relaxed);
-            tracing::warn!("the verification recorder has stopped; a record was not kept");
+        let mut counted = Counted(&self.queued, false);
+        match self.sender.send(Message::Record(Box::new(record))).await {
+            Ok(()) => counted.1 = true,
+            Err(_) => {
+                tracing::warn!("the verification recorder has stopped; a record was not kept")
+            }
         }
     }
 
     /// Writes everything queued so far, and waits until it is written.
     pub async fn flush(&self) {
         let (done, wait) = oneshot::channel();
-        if self.sender.send(Message::Flush(done)).is_ok() {
+        if self.sender.send(Message::Flush(done)).await.is_ok() {
             let _ = wait.await;
         }
     }
@@ -63,7 +84,7 @@ impl VerificationRecorder {
 
 async fn write_batches(
     db: Db,
-    mut receiver: mpsc::UnboundedReceiver<Message>,
+    mut receiver: mpsc::Receiver<Message>,
     queued: Arc<AtomicUsize>,
     linger: Duration,
 ) {
@@ -82,8 +103,11 @@ async fn write_batches(
                 Ok(None) | Err(_) => break,
             }
         }
-        // Whatever else is already queued goes in too.
-        while let Ok(message) = receiver.try_recv() {
+        // Whatever else is already queued goes in too, up to a batch.
+        while batch.len() < BATCH
+            && flushes.is_empty()
+            && let Ok(message) = receiver.try_recv()
+        {
             match message {
                 Message::Record(r) => batch.push(*r),
                 Message::Flush(done) => flushes.push(done),
@@ -110,5 +134,106 @@ async fn write_batches(
         for done in flushes {
             let _ = done.send(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::FutureExt as _;
+
+    fn sample(client: i64) -> VerificationRecord {
+        VerificationRecord {
+            api_client_id: client,
+            declaration_id: None,
+            requested_id: "400000000002".into(),
+            result: "not_found",
+            verified_at: crate::db::now(),
+            receipt: None,
+        }
+    }
+
+    /// While the writer cannot write, the queue fills up to its bound and the next record
+    /// waits; once the writer writes again, it goes in and nothing is lost.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_makes_a_record_wait_instead_of_growing() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = crate::config::DatabaseUrl::Sqlite(dir.path().join("t.db"));
+        let db = Db::connect(&url, 2).unwrap();
+        db.run_migrations().unwrap();
+        let client = db
+            .write_blocking(|conn| {
+                crate::secretariat::create_client(
+                    conn,
+                    "補助金申請システム",
+                    &["declarations:verify".to_owned()],
+                    None,
+                    None,
+                    &crate::db::audit::Actor::system(),
+                )
+                .map_err(|e| DbError::Setup(e.to_string()))
+            })
+            .unwrap();
+        let client: i64 = {
+            use diesel::prelude::*;
+            crate::db::schema::api_clients::table
+                .filter(crate::db::schema::api_clients::client_id.eq(&client.client_id))
+                .select(crate::db::schema::api_clients::id)
+                .first(&mut *db.pool().get().unwrap())
+                .unwrap()
+        };
+        // The writer's first transaction waits on this one (SQLite: one writer at a time).
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let (holding, started) = std::sync::mpsc::channel::<()>();
+        let blocker = {
+            let db = db.clone();
+            std::thread::spawn(move || {
+                db.write_blocking(|_| {
+                    holding.send(()).unwrap();
+                    held.recv().unwrap();
+                    Ok::<_, DbError>(())
+                })
+                .unwrap();
+            })
+        };
+        started.recv().unwrap();
+        let recorder = VerificationRecorder::start(db.clone(), Duration::from_millis(1));
+        // A batch goes to the (blocked) writer, then the queue fills: every one of these
+        // completes.
+        let mut sent = 0;
+        while recorder.queued() < QUEUE + BATCH {
+            let sending = recorder.record(sample(client));
+            match tokio::time::timeout(Duration::from_secs(5), sending).await {
+                Ok(()) => sent += 1,
+                Err(_) => break,
+            }
+        }
+        assert!(sent >= QUEUE, "{sent}");
+        assert!(
+            recorder.queued() <= QUEUE + BATCH + 1,
+            "{}",
+            recorder.queued()
+        );
+        // The next one waits for room.
+        let mut waiting = Box::pin(recorder.record(sample(client)));
+        tokio::task::yield_now().await;
+        assert!(
+            (&mut waiting).now_or_never().is_none(),
+            "a full queue took another record"
+        );
+        release.send(()).unwrap();
+        blocker.join().unwrap();
+        waiting.await;
+        recorder.flush().await;
+        let mut conn = db.pool().get().unwrap();
+        let written: i64 = {
+            use diesel::prelude::*;
+            crate::db::schema::verification_records::table
+                .count()
+                .get_result(&mut *conn)
+                .unwrap()
+        };
+        assert_eq!(written, i64::try_from(sent + 1).unwrap());
+        assert_eq!(recorder.queued(), 0);
     }
 }
