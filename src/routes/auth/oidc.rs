@@ -1,0 +1,372 @@
+//! Signing in with GビズID (OpenID Connect): `GET /v1/auth/oidc/authorization`,
+//! `GET /v1/auth/oidc/callback` and `POST /v1/auth/oidc/token`.
+//!
+//! The front end sends the person to the authorization endpoint with an allow-listed
+//! `return_to`; the provider sends them back to the callback, which sends them on to
+//! `return_to` with a one-time `code` (or an `error`); the front end exchanges the code for the
+//! same tokens as user-number login. No token ever travels in a URL.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::{TokenResponse, issue_tokens};
+use crate::auth::oidc::linking::{self, Refusal};
+use crate::auth::oidc::{OidcError, RelyingParty};
+use crate::auth::tokens::{Role, new_opaque_token, token_digest};
+use crate::db::{self, DbError, accounts, audit, oidc};
+use crate::error::{ApiError, Message};
+use crate::extract::{Json, Query};
+use crate::routes::common;
+use crate::state::AppState;
+
+/// Why a sign-in ended without a code, as sent to `return_to` in `?error=`.
+#[derive(Debug, Clone, Copy, ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum SignInError {
+    /// No live declaration has the corporation's 法人番号: offer to apply.
+    NoDeclaration,
+    /// The GビズID account is of a kind the scheme refuses (GビズID エントリー).
+    AccountKindRefused,
+    /// The GビズID account carries no corporate number (a sole proprietor's, for instance).
+    CorporateNumberMissing,
+    /// The linked declaration was withdrawn or revoked.
+    DeclarationNotLive,
+    /// The linked account is disabled.
+    AccountDisabled,
+    /// The person cancelled at the provider.
+    SignInCancelled,
+    /// The sign-in took longer than allowed: start again.
+    SignInExpired,
+    /// The provider's answer could not be used: start again, or sign in with the user number.
+    SignInFailed,
+}
+
+fn not_configured() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "oidc_not_configured",
+        Message::new(
+            "GビズIDによるログインは、このサービスでは設定されていません",
+            "Signing in with GビズID is not configured on this service.",
+        ),
+    )
+}
+
+fn provider_unavailable() -> ApiError {
+    ApiError::unavailable(
+        "oidc_provider_unavailable",
+        Message::new(
+            "GビズIDに接続できません。しばらくしてから再度お試しください",
+            "GビズID cannot be reached; retry after the time in Retry-After.",
+        ),
+        30,
+    )
+}
+
+fn invalid_state() -> ApiError {
+    ApiError::bad_request(
+        "invalid_state",
+        Message::new(
+            "このログインの手続きは無効か、すでに使われています。最初からやり直してください",
+            "This sign-in is unknown or was already used; start again.",
+        ),
+    )
+}
+
+fn invalid_sign_in_code() -> ApiError {
+    ApiError::bad_request(
+        "invalid_sign_in_code",
+        Message::new(
+            "ログインコードが無効か、期限切れか、すでに使われています。再度ログインしてください",
+            "The sign-in code is unknown, expired or already used; sign in again.",
+        ),
+    )
+}
+
+fn relying_party(state: &AppState) -> Result<&RelyingParty, ApiError> {
+    state.oidc.as_deref().ok_or_else(not_configured)
+}
+
+/// Where to come back to.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuthorizationQuery {
+    /// The front-end page the sign-in returns to: one of the service's `OIDC_RETURN_URLS`,
+    /// exactly.
+    #[param(example = "https://declarer.example.jp/signed-in")]
+    pub return_to: String,
+}
+
+/// Starts a sign-in with GビズID: a redirect (302) to the provider's sign-in page, with PKCE
+/// (S256), `state` and `nonce`. The sign-in must be finished within `OIDC_STATE_SECONDS`.
+#[utoipa::path(
+    tag = "auth",
+    params(AuthorizationQuery),
+    responses(
+        (status = 302, description = "To the provider's sign-in page",
+         headers(("Location" = String, description = "The provider's authorization URL"))),
+        (status = 400, description = "`return_to` is not an allowed front-end URL (`return_to_not_allowed`)", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "Signing in with GビズID is not configured (`oidc_not_configured`)", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "`return_to` is missing", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this address; retry after `Retry-After` seconds", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, description = "The provider cannot be reached (`oidc_provider_unavailable`); retry after `Retry-After` seconds", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[get("/auth/oidc/authorization")]
+#[tracing::instrument(skip_all)]
+pub async fn authorization(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Query(query): Query<AuthorizationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let party = relying_party(&state)?;
+    common::limit_address(&req, &state)?;
+    let return_to = party.allowed_return_url(&query.return_to).ok_or_else(|| {
+        ApiError::bad_request(
+            "return_to_not_allowed",
+            Message::new(
+                "return_to はこのサービスに登録された画面のURLではありません",
+                "return_to is not one of the front-end URLs this service allows.",
+            ),
+        )
+    })?;
+    let authorization = party.authorize().await.map_err(|e| {
+        tracing::warn!(error = %e, "cannot start a sign-in with the OpenID provider");
+        provider_unavailable()
+    })?;
+    let lifetime = party.settings().state_lifetime;
+    let state_hash = token_digest(&authorization.state);
+    let (nonce, verifier) = (authorization.nonce, authorization.pkce_verifier);
+    state
+        .db
+        .write(move |conn| {
+            let now = db::now();
+            oidc::forget_expired(conn, now)?;
+            oidc::insert_pending(
+                conn,
+                &state_hash,
+                &nonce,
+                &verifier,
+                return_to.as_str(),
+                now,
+                now + lifetime,
+            )?;
+            Ok::<_, DbError>(())
+        })
+        .await?;
+    Ok(HttpResponse::Found()
+        .insert_header((header::LOCATION, authorization.url.to_string()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish())
+}
+
+/// The provider's answer (its redirect).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CallbackQuery {
+    /// The provider's authorization code.
+    pub code: Option<String>,
+    /// The state sent with the sign-in.
+    pub state: Option<String>,
+    /// The provider's error (`access_denied` when the person cancelled).
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+    /// The issuer (RFC 9207), when the provider sends it.
+    pub iss: Option<String>,
+    /// Sent by some providers; not used.
+    pub session_state: Option<String>,
+}
+
+/// Where the provider sends the person back: checks the answer (state, code exchange with the
+/// PKCE verifier, the ID token's signature, issuer, audience, expiry, issue time and nonce),
+/// finds the declarer by the corporate number or the existing link, and redirects (302) to
+/// `return_to` with `?code=` (a one-time code, valid `OIDC_CODE_SECONDS`) or with `?error=`
+/// (a `SignInError`). An unknown or already used `state` answers 400: there is nowhere safe to
+/// redirect to.
+#[utoipa::path(
+    tag = "auth",
+    params(CallbackQuery),
+    responses(
+        (status = 302, description = "To `return_to` with `?code=` (exchange it at `POST /v1/auth/oidc/token`) or `?error=` (one of `SignInError`)",
+         headers(("Location" = String, description = "`return_to` with `code` or `error` added to its query"))),
+        (status = 400, description = "Unknown, expired or already used `state` (`invalid_state`)", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "Signing in with GビズID is not configured (`oidc_not_configured`)", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this address; retry after `Retry-After` seconds", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[get("/auth/oidc/callback")]
+#[tracing::instrument(skip_all)]
+pub async fn callback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Query(query): Query<CallbackQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let party = relying_party(&state)?;
+    common::limit_address(&req, &state)?;
+    common::check_lengths(&[
+        ("state", query.state.as_deref(), 128),
+        ("code", query.code.as_deref(), 2048),
+        ("error", query.error.as_deref(), 128),
+    ])?;
+    let Some(sent_state) = query.state.filter(|s| !s.is_empty()) else {
+        return Err(invalid_state());
+    };
+    let state_hash = token_digest(&sent_state);
+    let pending = state
+        .db
+        .write(move |conn| Ok::<_, DbError>(oidc::take_pending(conn, &state_hash)?))
+        .await?
+        .ok_or_else(invalid_state)?;
+    let return_to = url::Url::parse(&pending.return_to).map_err(ApiError::internal)?;
+    let back = |name: &str, value: &str| back_to(&return_to, name, value);
+    if pending.expires_at <= db::now() {
+        return Ok(back("error", "sign_in_expired"));
+    }
+    if let Some(error) = query.error {
+        tracing::info!(%error, "the OpenID provider answered with an error");
+        let code = if error == "access_denied" {
+            "sign_in_cancelled"
+        } else {
+            "sign_in_failed"
+        };
+        return Ok(back("error", code));
+    }
+    let Some(code) = query.code.filter(|c| !c.is_empty()) else {
+        return Ok(back("error", "sign_in_failed"));
+    };
+    let identity = match party
+        .finish(&code, &pending.pkce_verifier, &pending.nonce)
+        .await
+    {
+        Ok(identity) => identity,
+        Err(error) => {
+            match &error {
+                OidcError::Rejected(_) => tracing::warn!(%error, "a sign-in was rejected"),
+                OidcError::Unavailable(_) => {
+                    tracing::error!(%error, "a sign-in could not be finished")
+                }
+            }
+            return Ok(back("error", "sign_in_failed"));
+        }
+    };
+    let actor = common::actor(&req, &state, "public", None);
+    let settings = party.settings().clone();
+    let one_time_code = new_opaque_token();
+    let code_hash = token_digest(&one_time_code);
+    let outcome = state
+        .db
+        .write(move |conn| {
+            let account = match linking::account_for(conn, &settings, &identity, &actor)? {
+                Ok(account) => account,
+                Err(refusal) => return Ok::<_, DbError>(Err(refusal)),
+            };
+            let now = db::now();
+            oidc::insert_code(
+                conn,
+                &code_hash,
+                account.id,
+                now,
+                now + settings.code_lifetime,
+            )?;
+            Ok(Ok(()))
+        })
+        .await?;
+    Ok(match outcome {
+        Ok(()) => back("code", &one_time_code),
+        Err(refusal) => back("error", Refusal::code(refusal)),
+    })
+}
+
+/// A redirect to `return_to` with one parameter added; never cached, never sent on as a
+/// referrer (the code is in the URL).
+fn back_to(return_to: &url::Url, name: &str, value: &str) -> HttpResponse {
+    let mut url = return_to.clone();
+    url.query_pairs_mut().append_pair(name, value);
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, url.to_string()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .finish()
+}
+
+/// A one-time code from the callback.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "Qm9vdHN0cmFwLWNvZGUtZXhhbXBsZS0xMjM0NTY3ODkw"}))]
+pub struct SignInCodeInput {
+    /// The `code` the callback added to `return_to`.
+    #[schema(max_length = 64)]
+    pub code: String,
+}
+
+/// Exchanges the one-time code from a GビズID sign-in for the same tokens as user-number login
+/// (`POST /v1/auth/login`): a 15-minute access token and a refresh token. A code works once,
+/// within `OIDC_CODE_SECONDS`.
+#[utoipa::path(
+    tag = "auth",
+    request_body = SignInCodeInput,
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 400, description = "Unknown, expired or already used code (`invalid_sign_in_code`)", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "Signing in with GビズID is not configured (`oidc_not_configured`)", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this address; retry after `Retry-After` seconds", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/oidc/token")]
+#[tracing::instrument(skip_all)]
+pub async fn token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Json(input): Json<SignInCodeInput>,
+) -> Result<HttpResponse, ApiError> {
+    relying_party(&state)?;
+    common::limit_address(&req, &state)?;
+    common::check_lengths(&[("code", Some(&input.code), 64)])?;
+    let code_hash = token_digest(&input.code);
+    let actor = common::actor(&req, &state, "public", None);
+    let state_for_write = state.clone();
+    let tokens = state
+        .db
+        .write(move |conn| {
+            let now = db::now();
+            let Some(account_id) = oidc::spend_code(conn, &code_hash, now)? else {
+                return Ok(Err(invalid_sign_in_code()));
+            };
+            let account = accounts::by_id(conn, account_id)?;
+            if account.disabled_at.is_some() {
+                return Ok(Err(invalid_sign_in_code()));
+            }
+            let role = Role::from_code(&account.role)
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("unknown role")))?;
+            let tokens = issue_tokens(
+                conn,
+                &state_for_write,
+                account.id,
+                &account.user_number,
+                role,
+                None,
+            )?;
+            let actor = audit::Actor {
+                id: Some(account.user_number.clone()),
+                ..actor
+            };
+            audit::record(
+                conn,
+                &actor,
+                "auth.login",
+                "account",
+                Some(&account.user_number),
+                None,
+                Some(&serde_json::json!({"method": "oidc"})),
+                now,
+            )?;
+            Ok::<_, ApiError>(Ok(tokens))
+        })
+        .await??;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(tokens))
+}
