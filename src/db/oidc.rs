@@ -111,6 +111,24 @@ pub fn insert_link(
         .map(drop)
 }
 
+/// Points a link at another account (the corporation declared again as a new declarer).
+pub fn move_link(
+    conn: &mut DbConnection,
+    link_id: i64,
+    account_id: i64,
+    corporate_number: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(oidc_links::table.find(link_id))
+        .set((
+            oidc_links::account_id.eq(account_id),
+            oidc_links::corporate_number.eq(corporate_number),
+            oidc_links::last_sign_in_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
 /// Notes a sign-in through a link.
 pub fn touch_link(conn: &mut DbConnection, link_id: i64, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(oidc_links::table.find(link_id))

@@ -505,6 +505,25 @@ async fn attacks_are_refused(backend: Backend) {
         );
     }
     provider.tamper(json!({})).await;
+
+    // An answer naming another issuer (RFC 9207: a mix-up of providers).
+    let mut browser = Browser::new();
+    let callback = browser.sign_in_at_provider(&app, &login).await;
+    let mut mixed_up = callback.clone();
+    mixed_up
+        .query_pairs_mut()
+        .clear()
+        .extend_pairs(callback.query_pairs().map(|(k, v)| {
+            if k == "iss" {
+                (k, "https://another-provider.example".into())
+            } else {
+                (k, v)
+            }
+        }));
+    let landed = Browser::location(&browser.send(browser.client.get(mixed_up)).await);
+    assert_eq!(error_of(&landed), "sign_in_failed");
+    assert_eq!(app.count("oidc_sign_in_codes").await, codes_before);
+
     code_of(&Browser::new().sign_in(&app, &login).await);
 }
 
@@ -557,6 +576,35 @@ async fn who_may_not_sign_in_is_told_why() {
     .await;
     let landed = Browser::new().sign_in(&app, &login).await;
     assert_eq!(error_of(&landed), "declaration_not_live");
+    assert_eq!(
+        app.count("oidc_sign_in_codes").await,
+        1,
+        "only the first sign-in's code"
+    );
+
+    // The corporation declares again, as a new declarer: the link follows it.
+    let mut application = one_star_application();
+    application["organization"]["corporate_number"] = json!(number);
+    let renewed = app.applicant_with(application).await;
+    let code = code_of(&Browser::new().sign_in(&app, &login).await);
+    let tokens = json_with_status(
+        app.post_json("/v1/auth/oidc/token", &json!({"code": code}))
+            .await,
+        200,
+    )
+    .await;
+    let me = json_with_status(
+        app.get_as("/v1/me", tokens["access_token"].as_str().unwrap())
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(me["user_number"], renewed.user_number.as_str());
+    let audit = app.audit_of("account", &renewed.user_number).await;
+    assert!(
+        audit.iter().any(|(a, _, _)| a == "auth.oidc_relinked"),
+        "{audit:?}"
+    );
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::Identity;
 use crate::config::OidcSettings;
 use crate::db::models::Account;
-use crate::db::{self, DbConnection, audit, oidc};
+use crate::db::{self, DbConnection, accounts, audit, oidc};
 use crate::domain::corporate_number::CorporateNumber;
 
 /// Why a verified identity may not sign in. Each is sent to the front end as `?error=CODE`.
@@ -39,6 +39,18 @@ impl Refusal {
     }
 }
 
+/// How the sign-in found its account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    /// Through an existing link.
+    Followed,
+    /// Linked now, from the corporate number.
+    Made,
+    /// The linked declaration ended and the corporation declared again: the link now leads to
+    /// the new declarer. Holds the account it led to before.
+    Moved(i64),
+}
+
 /// The account `identity` signs in to, linking it on the first sign-in (audited); or why not
 /// (also audited, so that the secretariat can answer a declarer who cannot sign in).
 pub fn account_for(
@@ -56,19 +68,29 @@ pub fn account_for(
         "account_kind": identity.account_kind,
     });
     match &outcome {
-        Ok((account, linked)) => {
-            if *linked {
-                audit::record(
-                    conn,
-                    actor,
-                    "auth.oidc_linked",
-                    "account",
-                    Some(&account.user_number),
-                    None,
-                    Some(&who),
-                    now,
-                )?;
-            }
+        Ok((_, Link::Followed)) => {}
+        Ok((account, Link::Made)) => audit::record(
+            conn,
+            actor,
+            "auth.oidc_linked",
+            "account",
+            Some(&account.user_number),
+            None,
+            Some(&who),
+            now,
+        )?,
+        Ok((account, Link::Moved(from))) => {
+            let before = json!({"user_number": accounts::by_id(conn, *from)?.user_number});
+            audit::record(
+                conn,
+                actor,
+                "auth.oidc_relinked",
+                "account",
+                Some(&account.user_number),
+                Some(&before),
+                Some(&who),
+                now,
+            )?;
         }
         Err(refusal) => {
             let mut after = who;
@@ -88,13 +110,13 @@ pub fn account_for(
     Ok(outcome.map(|(account, _)| account))
 }
 
-/// The account and whether the link was made now.
+/// The account, and how it was found.
 fn decide(
     conn: &mut DbConnection,
     settings: &OidcSettings,
     identity: &Identity,
     now: chrono::NaiveDateTime,
-) -> Result<Result<(Account, bool), Refusal>, diesel::result::Error> {
+) -> Result<Result<(Account, Link), Refusal>, diesel::result::Error> {
     if identity
         .account_kind
         .as_ref()
@@ -102,23 +124,35 @@ fn decide(
     {
         return Ok(Err(Refusal::AccountKindRefused));
     }
+    let number = identity
+        .corporate_number
+        .as_deref()
+        .and_then(|n| CorporateNumber::parse(n).ok());
     if let Some((link_id, account)) =
         oidc::linked_account(conn, &identity.issuer, &identity.subject)?
     {
         if account.disabled_at.is_some() {
             return Ok(Err(Refusal::AccountDisabled));
         }
-        if !oidc::has_live_declaration(conn, account.id)? {
-            return Ok(Err(Refusal::DeclarationNotLive));
+        if oidc::has_live_declaration(conn, account.id)? {
+            oidc::touch_link(conn, link_id, now)?;
+            return Ok(Ok((account, Link::Followed)));
         }
-        oidc::touch_link(conn, link_id, now)?;
-        return Ok(Ok((account, false)));
+        // The linked declaration ended. If the corporation has declared again (a new declarer),
+        // the link follows it; otherwise the sign-in is refused.
+        let renewed = match &number {
+            Some(number) => oidc::account_with_live_declaration(conn, number.as_str())?,
+            None => None,
+        };
+        return Ok(match (renewed, number) {
+            (Some(renewed), Some(number)) if renewed.disabled_at.is_none() => {
+                oidc::move_link(conn, link_id, renewed.id, number.as_str(), now)?;
+                Ok((renewed, Link::Moved(account.id)))
+            }
+            _ => Err(Refusal::DeclarationNotLive),
+        });
     }
-    let Some(number) = identity
-        .corporate_number
-        .as_deref()
-        .and_then(|n| CorporateNumber::parse(n).ok())
-    else {
+    let Some(number) = number else {
         return Ok(Err(Refusal::CorporateNumberMissing));
     };
     let Some(account) = oidc::account_with_live_declaration(conn, number.as_str())? else {
@@ -135,5 +169,5 @@ fn decide(
         number.as_str(),
         now,
     )?;
-    Ok(Ok((account, true)))
+    Ok(Ok((account, Link::Made)))
 }

@@ -9,7 +9,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{TokenResponse, issue_tokens};
@@ -23,8 +23,8 @@ use crate::routes::common;
 use crate::state::AppState;
 
 /// Why a sign-in ended without a code, as sent to `return_to` in `?error=`.
-#[derive(Debug, Clone, Copy, ToSchema)]
-#[schema(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum SignInError {
     /// No live declaration has the corporation's 法人番号: offer to apply.
     NoDeclaration,
@@ -42,6 +42,34 @@ pub enum SignInError {
     SignInExpired,
     /// The provider's answer could not be used: start again, or sign in with the user number.
     SignInFailed,
+}
+
+impl SignInError {
+    /// The code sent in `?error=` (the schema's name of the value).
+    pub fn code(self) -> &'static str {
+        match self {
+            SignInError::NoDeclaration => "no_declaration",
+            SignInError::AccountKindRefused => "account_kind_refused",
+            SignInError::CorporateNumberMissing => "corporate_number_missing",
+            SignInError::DeclarationNotLive => "declaration_not_live",
+            SignInError::AccountDisabled => "account_disabled",
+            SignInError::SignInCancelled => "sign_in_cancelled",
+            SignInError::SignInExpired => "sign_in_expired",
+            SignInError::SignInFailed => "sign_in_failed",
+        }
+    }
+}
+
+impl From<Refusal> for SignInError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::AccountKindRefused => SignInError::AccountKindRefused,
+            Refusal::CorporateNumberMissing => SignInError::CorporateNumberMissing,
+            Refusal::NoDeclaration => SignInError::NoDeclaration,
+            Refusal::DeclarationNotLive => SignInError::DeclarationNotLive,
+            Refusal::AccountDisabled => SignInError::AccountDisabled,
+        }
+    }
 }
 
 fn not_configured() -> ApiError {
@@ -173,8 +201,9 @@ pub struct CallbackQuery {
     pub state: Option<String>,
     /// The provider's error (`access_denied` when the person cancelled).
     pub error: Option<String>,
+    /// The provider's explanation of `error` (logged, not shown).
     pub error_description: Option<String>,
-    /// The issuer (RFC 9207), when the provider sends it.
+    /// The issuer (RFC 9207), when the provider sends it: it must be the configured one.
     pub iss: Option<String>,
     /// Sent by some providers; not used.
     pub session_state: Option<String>,
@@ -221,21 +250,30 @@ pub async fn callback(
         .await?
         .ok_or_else(invalid_state)?;
     let return_to = url::Url::parse(&pending.return_to).map_err(ApiError::internal)?;
-    let back = |name: &str, value: &str| back_to(&return_to, name, value);
+    let failed = |error: SignInError| back_to(&return_to, "error", error.code());
     if pending.expires_at <= db::now() {
-        return Ok(back("error", "sign_in_expired"));
+        return Ok(failed(SignInError::SignInExpired));
     }
     if let Some(error) = query.error {
-        tracing::info!(%error, "the OpenID provider answered with an error");
-        let code = if error == "access_denied" {
-            "sign_in_cancelled"
+        tracing::info!(%error, description = ?query.error_description, "the OpenID provider answered with an error");
+        return Ok(failed(if error == "access_denied" {
+            SignInError::SignInCancelled
         } else {
-            "sign_in_failed"
-        };
-        return Ok(back("error", code));
+            SignInError::SignInFailed
+        }));
+    }
+    // RFC 9207: an answer that names another issuer is not from the provider the sign-in went
+    // to (a mix-up attack).
+    if query
+        .iss
+        .as_deref()
+        .is_some_and(|iss| iss != party.settings().issuer_url)
+    {
+        tracing::warn!(iss = ?query.iss, "a sign-in's answer names another issuer");
+        return Ok(failed(SignInError::SignInFailed));
     }
     let Some(code) = query.code.filter(|c| !c.is_empty()) else {
-        return Ok(back("error", "sign_in_failed"));
+        return Ok(failed(SignInError::SignInFailed));
     };
     let identity = match party
         .finish(&code, &pending.pkce_verifier, &pending.nonce)
@@ -249,7 +287,7 @@ pub async fn callback(
                     tracing::error!(%error, "a sign-in could not be finished")
                 }
             }
-            return Ok(back("error", "sign_in_failed"));
+            return Ok(failed(SignInError::SignInFailed));
         }
     };
     let actor = common::actor(&req, &state, "public", None);
@@ -275,8 +313,8 @@ pub async fn callback(
         })
         .await?;
     Ok(match outcome {
-        Ok(()) => back("code", &one_time_code),
-        Err(refusal) => back("error", Refusal::code(refusal)),
+        Ok(()) => back_to(&return_to, "code", &one_time_code),
+        Err(refusal) => failed(refusal.into()),
     })
 }
 
@@ -369,4 +407,34 @@ pub async fn token(
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(tokens))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_is_sent_under_its_documented_name() {
+        for error in [
+            SignInError::NoDeclaration,
+            SignInError::AccountKindRefused,
+            SignInError::CorporateNumberMissing,
+            SignInError::DeclarationNotLive,
+            SignInError::AccountDisabled,
+            SignInError::SignInCancelled,
+            SignInError::SignInExpired,
+            SignInError::SignInFailed,
+        ] {
+            assert_eq!(serde_json::to_value(error).unwrap(), error.code());
+        }
+        for refusal in [
+            Refusal::AccountKindRefused,
+            Refusal::CorporateNumberMissing,
+            Refusal::NoDeclaration,
+            Refusal::DeclarationNotLive,
+            Refusal::AccountDisabled,
+        ] {
+            assert_eq!(SignInError::from(refusal).code(), refusal.code());
+        }
+    }
 }
