@@ -143,6 +143,14 @@ fn settings(issuer: &str) -> OidcSettings {
 
 /// The service and the provider, each told of the other; `None` when either half cannot run.
 async fn spawn(backend: Backend) -> Option<(TestApp, Provider)> {
+    spawn_with(backend, |_| {}).await
+}
+
+/// Like [`spawn`], with a chance to change the sign-in settings.
+async fn spawn_with(
+    backend: Backend,
+    adjust: impl FnOnce(&mut OidcSettings),
+) -> Option<(TestApp, Provider)> {
     // The service's port is chosen first: the provider must know the callback URL.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -152,7 +160,9 @@ async fn spawn(backend: Backend) -> Option<(TestApp, Provider)> {
     let issuer = provider.issuer.clone();
     let app = TestApp::spawn_with(backend, |config| {
         config.bind_address = format!("127.0.0.1:{port}").parse().unwrap();
-        config.oidc = Some(settings(&issuer));
+        let mut settings = settings(&issuer);
+        adjust(&mut settings);
+        config.oidc = Some(settings);
     })
     .await?;
     Some((app, provider))
@@ -489,6 +499,8 @@ async fn attacks_are_refused(backend: Backend) {
         json!({"aud": "another-service"}),
         json!({"exp_offset": -30}),
         json!({"nonce": "a-nonce-of-another-sign-in"}),
+        json!({"iat_offset": 3600}),
+        json!({"iat_offset": -3600}),
     ] {
         provider.tamper(tampered.clone()).await;
         let landed = Browser::new().sign_in(&app, &login).await;
@@ -605,6 +617,44 @@ async fn who_may_not_sign_in_is_told_why() {
         audit.iter().any(|(a, _, _)| a == "auth.oidc_relinked"),
         "{audit:?}"
     );
+}
+
+#[tokio::test]
+async fn sign_ins_and_their_codes_expire() {
+    let Some((app, _provider)) = spawn_with(Backend::Sqlite, |settings| {
+        settings.state_lifetime = chrono::Duration::seconds(2);
+        settings.code_lifetime = chrono::Duration::seconds(1);
+    })
+    .await
+    else {
+        return;
+    };
+    let applicant = app.applicant().await;
+    let login = format!("{}:prime", corporate_number_of(&applicant));
+    let sessions = app.count("refresh_tokens").await;
+
+    // A code not exchanged in time.
+    let code = code_of(&Browser::new().sign_in(&app, &login).await);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_problem(
+        app.post_json("/v1/auth/oidc/token", &json!({"code": code}))
+            .await,
+        400,
+        "invalid_sign_in_code",
+    )
+    .await;
+    assert_eq!(
+        app.count("refresh_tokens").await,
+        sessions,
+        "no session was made"
+    );
+
+    // A sign-in that took too long at the provider.
+    let mut browser = Browser::new();
+    let callback = browser.sign_in_at_provider(&app, &login).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let landed = Browser::location(&browser.send(browser.client.get(callback)).await);
+    assert_eq!(error_of(&landed), "sign_in_expired");
 }
 
 #[tokio::test]

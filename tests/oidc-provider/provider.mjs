@@ -15,8 +15,9 @@
 //
 // Test controls (plain HTTP, under /__test/):
 //   POST /__test/rotate-keys   new signing keys (the old ones are no longer published)
-//   POST /__test/tamper        JSON {"aud", "nonce", "exp_offset"}: later ID tokens are issued
-//                              with these values, signed with the provider's own key; {} resets
+//   POST /__test/tamper        JSON {"aud", "nonce", "exp_offset", "iat_offset"}: later ID tokens
+//                              are issued with these values (the offsets in seconds from now),
+//                              signed with the provider's own key; {} resets
 
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -88,10 +89,14 @@ function newProvider(issuer) {
       const claims = jose.decodeJwt(ctx.body.id_token);
       if (tamper.aud !== undefined) claims.aud = tamper.aud;
       if (tamper.nonce !== undefined) claims.nonce = tamper.nonce;
+      const now = Math.floor(Date.now() / 1000);
       if (tamper.exp_offset !== undefined) {
-        const now = Math.floor(Date.now() / 1000);
         claims.exp = now + tamper.exp_offset;
         claims.iat = Math.min(claims.iat, claims.exp - 1);
+      }
+      if (tamper.iat_offset !== undefined) {
+        claims.iat = now + tamper.iat_offset;
+        claims.exp = Math.max(claims.exp, claims.iat + 600);
       }
       const key = await jose.importJWK(signingKey, 'RS256');
       ctx.body = {
