@@ -620,6 +620,53 @@ async fn who_may_not_sign_in_is_told_why() {
 }
 
 #[tokio::test]
+async fn an_account_without_a_usable_password_signs_in() {
+    let Some((app, _provider)) = spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let applicant = app.applicant().await;
+    // As an imported account that was never activated: no password works.
+    let user_number = applicant.user_number.clone();
+    app.state
+        .db
+        .write(move |conn| {
+            use diesel::prelude::*;
+            use security_action::db::schema::accounts;
+            diesel::update(accounts::table.filter(accounts::user_number.eq(user_number)))
+                .set(accounts::password_hash.eq(""))
+                .execute(conn)?;
+            Ok::<_, security_action::db::DbError>(())
+        })
+        .await
+        .unwrap();
+    assert_problem(
+        app.post_json(
+            "/v1/auth/login",
+            &json!({"user_number": applicant.user_number, "password": PASSWORD}),
+        )
+        .await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    let login = format!("{}:prime", corporate_number_of(&applicant));
+    let code = code_of(&Browser::new().sign_in(&app, &login).await);
+    let tokens = json_with_status(
+        app.post_json("/v1/auth/oidc/token", &json!({"code": code}))
+            .await,
+        200,
+    )
+    .await;
+    let me = json_with_status(
+        app.get_as("/v1/me", tokens["access_token"].as_str().unwrap())
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(me["user_number"], applicant.user_number.as_str());
+}
+
+#[tokio::test]
 async fn sign_ins_and_their_codes_expire() {
     let Some((app, _provider)) = spawn_with(Backend::Sqlite, |settings| {
         settings.state_lifetime = chrono::Duration::seconds(2);
