@@ -617,6 +617,37 @@ async fn who_may_not_sign_in_is_told_why() {
         audit.iter().any(|(a, _, _)| a == "auth.oidc_relinked"),
         "{audit:?}"
     );
+
+    // A disabled account signs in no more, and a code issued before it was disabled is dead.
+    let code = code_of(&Browser::new().sign_in(&app, &login).await);
+    let user_number = renewed.user_number.clone();
+    app.state
+        .db
+        .write(move |conn| {
+            use diesel::prelude::*;
+            use security_action::db::schema::accounts;
+            diesel::update(accounts::table.filter(accounts::user_number.eq(user_number)))
+                .set(accounts::disabled_at.eq(security_action::db::now()))
+                .execute(conn)?;
+            Ok::<_, security_action::db::DbError>(())
+        })
+        .await
+        .unwrap();
+    let sessions = app.count("refresh_tokens").await;
+    assert_problem(
+        app.post_json("/v1/auth/oidc/token", &json!({"code": code}))
+            .await,
+        400,
+        "invalid_sign_in_code",
+    )
+    .await;
+    assert_eq!(
+        app.count("refresh_tokens").await,
+        sessions,
+        "no session was made"
+    );
+    let landed = Browser::new().sign_in(&app, &login).await;
+    assert_eq!(error_of(&landed), "account_disabled");
 }
 
 #[tokio::test]
