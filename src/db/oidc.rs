@@ -18,16 +18,20 @@ pub struct PendingSignIn {
     pub nonce: String,
     pub pkce_verifier: String,
     pub return_to: String,
+    /// SHA-256 of the cookie value of the browser that started it.
+    pub browser_hash: String,
     pub expires_at: NaiveDateTime,
 }
 
 /// Remembers a sign-in sent to the provider.
+#[expect(clippy::too_many_arguments, reason = "one column each")]
 pub fn insert_pending(
     conn: &mut DbConnection,
     state_hash: &str,
     nonce: &str,
     pkce_verifier: &str,
     return_to: &str,
+    browser_hash: &str,
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -37,6 +41,7 @@ pub fn insert_pending(
             oidc_sign_ins::nonce.eq(nonce),
             oidc_sign_ins::pkce_verifier.eq(pkce_verifier),
             oidc_sign_ins::return_to.eq(return_to),
+            oidc_sign_ins::browser_hash.eq(browser_hash),
             oidc_sign_ins::created_at.eq(now),
             oidc_sign_ins::expires_at.eq(expires_at),
         ))
@@ -57,6 +62,7 @@ pub fn take_pending(
         oidc_sign_ins::nonce,
         oidc_sign_ins::pkce_verifier,
         oidc_sign_ins::return_to,
+        oidc_sign_ins::browser_hash,
         oidc_sign_ins::expires_at,
     ))
     .get_result(conn)

@@ -378,6 +378,7 @@ diesel::table! {
         nonce -> Text,
         pkce_verifier -> Text,
         return_to -> Text,
+        browser_hash -> Text,
         created_at -> Timestamp,
         expires_at -> Timestamp,
     }

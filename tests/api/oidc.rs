@@ -458,6 +458,17 @@ async fn attacks_are_refused(backend: Backend) {
     .await;
     assert_no_session(&app, sessions).await;
 
+    // The provider's answer to someone else's sign-in, opened in another browser (login CSRF:
+    // a person lured into signing in as the attacker): refused, and spent.
+    let mut attacker = Browser::new();
+    let callback = attacker.sign_in_at_provider(&app, &login).await;
+    let mut victim = Browser::new();
+    let lured = victim.send(victim.client.get(callback.clone())).await;
+    assert_problem(lured, 400, "invalid_state").await;
+    let later = attacker.send(attacker.client.get(callback)).await;
+    assert_problem(later, 400, "invalid_state").await;
+    assert_no_session(&app, sessions).await;
+
     // A replayed callback: the first one works, the same answer again does not.
     let callback = browser.sign_in_at_provider(&app, &login).await;
     let first = browser.send(browser.client.get(callback.clone())).await;

@@ -11,6 +11,9 @@ CREATE TABLE oidc_sign_ins (
     pkce_verifier TEXT NOT NULL,
     -- The allow-listed front-end URL the sign-in returns to.
     return_to TEXT NOT NULL,
+    -- SHA-256 of the value of the cookie set in the browser that started the sign-in: the
+    -- provider's answer is taken only in that browser (no login CSRF).
+    browser_hash TEXT NOT NULL,
     created_at TIMESTAMP NOT NULL,
     expires_at TIMESTAMP NOT NULL
 );

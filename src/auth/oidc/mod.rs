@@ -124,6 +124,11 @@ impl RelyingParty {
         &self.settings
     }
 
+    /// The service's callback, as registered at the provider.
+    pub fn redirect_url(&self) -> &url::Url {
+        self.redirect_url.url()
+    }
+
     /// The allow-listed front-end URL that `return_to` names exactly, if any.
     pub fn allowed_return_url(&self, return_to: &str) -> Option<url::Url> {
         let wanted = url::Url::parse(return_to).ok()?;

@@ -6,6 +6,7 @@
 //! `return_to` with a one-time `code` (or an `error`); the front end exchanges the code for the
 //! same tokens as user-number login. No token ever travels in a URL.
 
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -114,6 +115,9 @@ fn invalid_sign_in_code() -> ApiError {
     )
 }
 
+/// The cookie that ties a sign-in to its browser.
+const BROWSER_COOKIE: &str = "security_action_oidc";
+
 fn relying_party(state: &AppState) -> Result<&RelyingParty, ApiError> {
     state.oidc.as_deref().ok_or_else(not_configured)
 }
@@ -129,13 +133,15 @@ pub struct AuthorizationQuery {
 }
 
 /// Starts a sign-in with GビズID: a redirect (302) to the provider's sign-in page, with PKCE
-/// (S256), `state` and `nonce`. The sign-in must be finished within `OIDC_STATE_SECONDS`.
+/// (S256), `state` and `nonce`, and a cookie that ties the sign-in to this browser. The sign-in
+/// must be finished, in the same browser, within `OIDC_STATE_SECONDS`.
 #[utoipa::path(
     tag = "auth",
     params(AuthorizationQuery),
     responses(
         (status = 302, description = "To the provider's sign-in page",
-         headers(("Location" = String, description = "The provider's authorization URL"))),
+         headers(("Location" = String, description = "The provider's authorization URL"),
+                 ("Set-Cookie" = String, description = "Ties the sign-in to this browser; sent back only to the callback (HttpOnly, SameSite=Lax)"))),
         (status = 400, description = "`return_to` is not an allowed front-end URL (`return_to_not_allowed`)", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "Signing in with GビズID is not configured (`oidc_not_configured`)", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "`return_to` is missing", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
@@ -167,6 +173,8 @@ pub async fn authorization(
     })?;
     let lifetime = party.settings().state_lifetime;
     let state_hash = token_digest(&authorization.state);
+    let browser = new_opaque_token();
+    let browser_hash = token_digest(&browser);
     let (nonce, verifier) = (authorization.nonce, authorization.pkce_verifier);
     state
         .db
@@ -179,6 +187,7 @@ pub async fn authorization(
                 &nonce,
                 &verifier,
                 return_to.as_str(),
+                &browser_hash,
                 now,
                 now + lifetime,
             )?;
@@ -188,7 +197,26 @@ pub async fn authorization(
     Ok(HttpResponse::Found()
         .insert_header((header::LOCATION, authorization.url.to_string()))
         .insert_header((header::CACHE_CONTROL, "no-store"))
+        .cookie(browser_cookie(party, browser, lifetime))
         .finish())
+}
+
+/// The cookie that ties a sign-in to the browser that started it, sent back only to the
+/// callback. `SameSite=Lax` lets the provider's redirect (a top-level GET) carry it.
+fn browser_cookie(
+    party: &RelyingParty,
+    value: String,
+    lifetime: chrono::Duration,
+) -> Cookie<'static> {
+    Cookie::build(BROWSER_COOKIE, value)
+        .path(party.redirect_url().path().to_owned())
+        .http_only(true)
+        .secure(party.redirect_url().scheme() == "https")
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::seconds(
+            lifetime.num_seconds(),
+        ))
+        .finish()
 }
 
 /// The provider's answer (its redirect).
@@ -213,15 +241,16 @@ pub struct CallbackQuery {
 /// PKCE verifier, the ID token's signature, issuer, audience, expiry, issue time and nonce),
 /// finds the declarer by the corporate number or the existing link, and redirects (302) to
 /// `return_to` with `?code=` (a one-time code, valid `OIDC_CODE_SECONDS`) or with `?error=`
-/// (a `SignInError`). An unknown or already used `state` answers 400: there is nowhere safe to
-/// redirect to.
+/// (a `SignInError`). An unknown or already used `state`, or the answer to a sign-in that
+/// another browser started (login CSRF), answers 400: there is nowhere safe to redirect to.
 #[utoipa::path(
     tag = "auth",
     params(CallbackQuery),
     responses(
         (status = 302, description = "To `return_to` with `?code=` (exchange it at `POST /v1/auth/oidc/token`) or `?error=` (one of `SignInError`)",
-         headers(("Location" = String, description = "`return_to` with `code` or `error` added to its query"))),
-        (status = 400, description = "Unknown, expired or already used `state` (`invalid_state`)", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+         headers(("Location" = String, description = "`return_to` with `code` or `error` added to its query"),
+                 ("Set-Cookie" = String, description = "Removes the cookie of the sign-in"))),
+        (status = 400, description = "Unknown or already used `state`, or an answer to a sign-in started in another browser (`invalid_state`)", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "Signing in with GビズID is not configured (`oidc_not_configured`)", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 429, description = "Too many requests from this address; retry after `Retry-After` seconds", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
     )
@@ -249,8 +278,23 @@ pub async fn callback(
         .write(move |conn| Ok::<_, DbError>(oidc::take_pending(conn, &state_hash)?))
         .await?
         .ok_or_else(invalid_state)?;
+    // Taken (so no longer usable) even when another browser brings it: a sign-in started by
+    // someone else, whose answer a person is lured into opening (login CSRF), goes nowhere.
+    let same_browser = req
+        .cookie(BROWSER_COOKIE)
+        .is_some_and(|cookie| token_digest(cookie.value()) == pending.browser_hash);
+    if !same_browser {
+        tracing::warn!("a sign-in's answer came to another browser than the one that started it");
+        return Err(ApiError::bad_request(
+            "invalid_state",
+            Message::new(
+                "このログインは、このブラウザで始められたものではありません。最初からやり直してください",
+                "This sign-in was not started in this browser; start again.",
+            ),
+        ));
+    }
     let return_to = url::Url::parse(&pending.return_to).map_err(ApiError::internal)?;
-    let failed = |error: SignInError| back_to(&return_to, "error", error.code());
+    let failed = |error: SignInError| back_to(party, &return_to, "error", error.code());
     if pending.expires_at <= db::now() {
         return Ok(failed(SignInError::SignInExpired));
     }
@@ -313,17 +357,22 @@ pub async fn callback(
         })
         .await?;
     Ok(match outcome {
-        Ok(()) => back_to(&return_to, "code", &one_time_code),
+        Ok(()) => back_to(party, &return_to, "code", &one_time_code),
         Err(refusal) => failed(refusal.into()),
     })
 }
 
 /// A redirect to `return_to` with one parameter added; never cached, never sent on as a
 /// referrer (the code is in the URL).
-fn back_to(return_to: &url::Url, name: &str, value: &str) -> HttpResponse {
+fn back_to(party: &RelyingParty, return_to: &url::Url, name: &str, value: &str) -> HttpResponse {
     let mut url = return_to.clone();
     url.query_pairs_mut().append_pair(name, value);
+    let mut spent = Cookie::build(BROWSER_COOKIE, "")
+        .path(party.redirect_url().path().to_owned())
+        .finish();
+    spent.make_removal();
     HttpResponse::Found()
+        .cookie(spent)
         .insert_header((header::LOCATION, url.to_string()))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::REFERRER_POLICY, "no-referrer"))
