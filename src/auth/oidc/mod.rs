@@ -27,6 +27,9 @@ use crate::config::OidcSettings;
 
 /// How long the provider's discovery document is trusted before it is read again.
 const DISCOVERY_LIFETIME: Duration = Duration::from_secs(3600);
+/// How long after a failed reading the provider is left alone (requests meanwhile do not each
+/// wait for a provider that is down).
+const DISCOVERY_RETRY: Duration = Duration::from_secs(5);
 /// The least time between two readings of the provider's keys for an unknown key ID, so that
 /// forged tokens cannot make the service hammer the provider.
 const KEYS_REFRESH_INTERVAL: Duration = Duration::from_secs(10);
@@ -96,13 +99,21 @@ struct Discovered {
     keys_read_at: Instant,
 }
 
+/// What is known of the provider.
+#[derive(Default)]
+struct ProviderState {
+    discovered: Option<Discovered>,
+    /// When reading the provider last failed.
+    failed_at: Option<Instant>,
+}
+
 /// The relying party: settings, an HTTP client, and the provider's metadata, read on first use
 /// (a provider that is down does not stop the service from starting).
 pub struct RelyingParty {
     settings: OidcSettings,
     redirect_url: RedirectUrl,
     http: ProviderHttp,
-    provider: Mutex<Option<Discovered>>,
+    provider: Mutex<ProviderState>,
 }
 
 impl RelyingParty {
@@ -116,7 +127,7 @@ impl RelyingParty {
             redirect_url: RedirectUrl::new(redirect)?,
             http: ProviderHttp::new(Duration::from_secs(10))?,
             settings,
-            provider: Mutex::new(None),
+            provider: Mutex::default(),
         })
     }
 
@@ -142,31 +153,47 @@ impl RelyingParty {
     /// The provider's metadata, read again when it is old.
     async fn metadata(&self) -> Result<CoreProviderMetadata, OidcError> {
         let mut provider = self.provider.lock().await;
-        if let Some(found) = provider.as_ref()
+        if let Some(found) = &provider.discovered
             && found.read_at.elapsed() < DISCOVERY_LIFETIME
         {
             return Ok(found.metadata.clone());
+        }
+        // An old document serves while the provider cannot be read.
+        let last_known = |provider: &ProviderState, error: String| {
+            provider
+                .discovered
+                .as_ref()
+                .map(|found| found.metadata.clone())
+                .ok_or(OidcError::Unavailable(error))
+        };
+        if provider
+            .failed_at
+            .is_some_and(|at| at.elapsed() < DISCOVERY_RETRY)
+        {
+            return last_known(
+                &provider,
+                "the provider could not be read a moment ago".into(),
+            );
         }
         let issuer = IssuerUrl::new(self.settings.issuer_url.clone())
             .map_err(|e| OidcError::Unavailable(e.to_string()))?;
         match CoreProviderMetadata::discover_async(issuer, &self.http).await {
             Ok(metadata) => {
                 let now = Instant::now();
-                *provider = Some(Discovered {
+                provider.discovered = Some(Discovered {
                     metadata: metadata.clone(),
                     read_at: now,
                     keys_read_at: now,
                 });
+                provider.failed_at = None;
                 Ok(metadata)
             }
-            // An old document serves while the provider cannot be read.
-            Err(error) => match provider.as_ref() {
-                Some(found) => {
-                    tracing::warn!(error = %error_chain(&error), "cannot read the OpenID provider's metadata again; using the last one");
-                    Ok(found.metadata.clone())
-                }
-                None => Err(OidcError::Unavailable(error_chain(&error))),
-            },
+            Err(error) => {
+                let error = error_chain(&error);
+                tracing::warn!(%error, "cannot read the OpenID provider's metadata");
+                provider.failed_at = Some(Instant::now());
+                last_known(&provider, error)
+            }
         }
     }
 
@@ -174,7 +201,7 @@ impl RelyingParty {
     /// rotated its keys), unless they were read a moment ago; whether new keys were read.
     async fn refresh_keys(&self) -> Result<bool, OidcError> {
         let mut provider = self.provider.lock().await;
-        let Some(found) = provider.as_mut() else {
+        let Some(found) = provider.discovered.as_mut() else {
             return Ok(false);
         };
         if found.keys_read_at.elapsed() < KEYS_REFRESH_INTERVAL {
