@@ -64,16 +64,16 @@ struct Provider {
 }
 
 impl Provider {
-    /// Starts one that sends sign-ins back to `redirect_uri`; `None` when Node is missing
-    /// outside CI.
-    fn start(redirect_uri: &str) -> Option<Provider> {
+    /// Starts one that sends sign-ins back to `redirect_uri`, on `port` (0: a free one); `None`
+    /// when Node is missing outside CI.
+    fn start(redirect_uri: &str, port: u16) -> Option<Provider> {
         if !node_ready() {
             return None;
         }
         let mut child = Command::new("node")
             .arg("provider.mjs")
             .current_dir(provider_dir())
-            .env("PORT", "0")
+            .env("PORT", port.to_string())
             .env("REDIRECT_URIS", redirect_uri)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -141,6 +141,14 @@ fn settings(issuer: &str) -> OidcSettings {
     }
 }
 
+/// A port nothing listens on now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
 /// The service and the provider, each told of the other; `None` when either half cannot run.
 async fn spawn(backend: Backend) -> Option<(TestApp, Provider)> {
     spawn_with(backend, |_| {}).await
@@ -152,11 +160,8 @@ async fn spawn_with(
     adjust: impl FnOnce(&mut OidcSettings),
 ) -> Option<(TestApp, Provider)> {
     // The service's port is chosen first: the provider must know the callback URL.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let provider = Provider::start(&format!("http://127.0.0.1:{port}/v1/auth/oidc/callback"))?;
+    let port = free_port();
+    let provider = Provider::start(&format!("http://127.0.0.1:{port}/v1/auth/oidc/callback"), 0)?;
     let issuer = provider.issuer.clone();
     let app = TestApp::spawn_with(backend, |config| {
         config.bind_address = format!("127.0.0.1:{port}").parse().unwrap();
@@ -827,23 +832,38 @@ async fn without_a_provider_the_routes_say_so() {
         "oidc_not_configured",
     )
     .await;
+}
 
-    // Configured, but the provider is down: the service started all the same, and says 503.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap();
+#[tokio::test]
+async fn a_provider_that_is_down_at_start_is_used_once_it_is_up() {
+    // The service starts while nothing answers at the issuer, and says 503 …
+    let (port, provider_port) = (free_port(), free_port());
     let Some(app) = TestApp::spawn_with(Backend::Sqlite, |config| {
-        config.oidc = Some(settings(&format!("http://{closed}")));
+        config.bind_address = format!("127.0.0.1:{port}").parse().unwrap();
+        config.oidc = Some(settings(&format!("http://127.0.0.1:{provider_port}")));
     })
     .await
     else {
         return;
     };
-    let response = app
-        .get(&format!(
-            "/v1/auth/oidc/authorization?return_to={return_to}"
-        ))
-        .await;
-    assert!(response.headers().contains_key("retry-after"));
-    assert_problem(response, 503, "oidc_provider_unavailable").await;
+    let start = format!(
+        "/v1/auth/oidc/authorization?return_to={}",
+        urlencode(RETURN_TO)
+    );
+    for _ in 0..2 {
+        let response = app.get(&start).await;
+        assert!(response.headers().contains_key("retry-after"));
+        assert_problem(response, 503, "oidc_provider_unavailable").await;
+    }
+    // … and signs in once the provider is up (it is asked again after five seconds).
+    let Some(_provider) = Provider::start(
+        &format!("http://127.0.0.1:{port}/v1/auth/oidc/callback"),
+        provider_port,
+    ) else {
+        return;
+    };
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    let applicant = app.applicant().await;
+    let login = format!("{}:prime", corporate_number_of(&applicant));
+    code_of(&Browser::new().sign_in(&app, &login).await);
 }
