@@ -67,6 +67,11 @@ impl Provider {
     /// Starts one that sends sign-ins back to `redirect_uri`, on `port` (0: a free one); `None`
     /// when Node is missing outside CI.
     fn start(redirect_uri: &str, port: u16) -> Option<Provider> {
+        Self::start_with(redirect_uri, port, &[])
+    }
+
+    /// Like [`Provider::start`], with more of its settings (see `provider.mjs`).
+    fn start_with(redirect_uri: &str, port: u16, env: &[(&str, &str)]) -> Option<Provider> {
         if !node_ready() {
             return None;
         }
@@ -74,6 +79,7 @@ impl Provider {
             .arg("provider.mjs")
             .current_dir(provider_dir())
             .env("PORT", port.to_string())
+            .envs(env.iter().copied())
             .env("REDIRECT_URIS", redirect_uri)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -866,4 +872,49 @@ async fn a_provider_that_is_down_at_start_is_used_once_it_is_up() {
     let applicant = app.applicant().await;
     let login = format!("{}:prime", corporate_number_of(&applicant));
     code_of(&Browser::new().sign_in(&app, &login).await);
+}
+
+#[tokio::test]
+async fn claims_only_at_the_userinfo_endpoint_are_read_there() {
+    let port = free_port();
+    let Some(provider) = Provider::start_with(
+        &format!("http://127.0.0.1:{port}/v1/auth/oidc/callback"),
+        0,
+        &[("CLAIMS_IN", "userinfo")],
+    ) else {
+        return;
+    };
+    let issuer = provider.issuer.clone();
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, |config| {
+        config.bind_address = format!("127.0.0.1:{port}").parse().unwrap();
+        config.oidc = Some(settings(&issuer));
+    })
+    .await
+    else {
+        return;
+    };
+    let applicant = app.applicant().await;
+    let number = corporate_number_of(&applicant);
+    let landed = Browser::new()
+        .sign_in(&app, &format!("{number}:entry"))
+        .await;
+    assert_eq!(error_of(&landed), "account_kind_refused");
+    let code = code_of(
+        &Browser::new()
+            .sign_in(&app, &format!("{number}:prime"))
+            .await,
+    );
+    let tokens = json_with_status(
+        app.post_json("/v1/auth/oidc/token", &json!({"code": code}))
+            .await,
+        200,
+    )
+    .await;
+    let me = json_with_status(
+        app.get_as("/v1/me", tokens["access_token"].as_str().unwrap())
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(me["user_number"], applicant.user_number.as_str());
 }

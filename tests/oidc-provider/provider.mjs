@@ -6,6 +6,8 @@
 //   PORT            the port to listen on (0, the default, picks a free one)
 //   REDIRECT_URIS   the service's callback URL(s), comma-separated
 //   ID_TOKEN_TTL    seconds an ID token is valid (default 600)
+//   CLAIMS_IN       `id_token` (the default: the account's claims are in the ID token too) or
+//                   `userinfo` (only at the UserInfo endpoint, as the OpenID Connect default)
 //
 // Once listening it prints one line of JSON on standard output: {"issuer": "http://127.0.0.1:PORT"}.
 //
@@ -34,6 +36,7 @@ const port = Number(process.env.PORT ?? 0);
 const redirectUris = (process.env.REDIRECT_URIS ?? 'http://127.0.0.1/callback')
   .split(',').map((u) => u.trim()).filter(Boolean);
 const idTokenTtl = Number(process.env.ID_TOKEN_TTL ?? 600);
+const claimsInIdToken = (process.env.CLAIMS_IN ?? 'id_token') === 'id_token';
 
 let signingKey;
 let tamper = {};
@@ -72,8 +75,8 @@ function newProvider(issuer) {
     jwks: { keys: [signingKey] },
     findAccount,
     claims: { openid: ['sub'], profile: ['name', 'corporate_number', 'account_type'] },
-    // The claims of the requested scopes go into the ID token too (the service reads them there).
-    conformIdTokenClaims: false,
+    // Whether the claims of the requested scopes go into the ID token too, or only to UserInfo.
+    conformIdTokenClaims: !claimsInIdToken,
     pkce: { required: () => true },
     ttl: { IdToken: idTokenTtl },
     cookies: { keys: ['test-cookie-key'] },

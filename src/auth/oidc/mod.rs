@@ -1,7 +1,9 @@
 //! The service as an OpenID Connect relying party of GビズID: the authorization code flow with
 //! PKCE (S256), `state` and `nonce`. The `openidconnect` crate does the protocol and checks the
 //! ID token (signature against the provider's keys, `iss`, `aud`, `exp`, `nonce`; `iat` is
-//! checked here through the crate's hook). Which account a verified identity signs in to is
+//! checked here through the crate's hook). The corporate-number and account-kind claims are read
+//! from the ID token, or else from the UserInfo endpoint (which must answer for the same
+//! subject). Which account a verified identity signs in to is
 //! [`linking`]'s business.
 
 pub mod http;
@@ -296,7 +298,61 @@ impl RelyingParty {
             }
             other => other,
         };
-        identity.map_err(|e| OidcError::Rejected(error_chain(&e)))
+        let mut identity = identity.map_err(|e| OidcError::Rejected(error_chain(&e)))?;
+        if identity.corporate_number.is_none() || identity.account_kind.is_none() {
+            self.add_user_info(
+                &client,
+                openidconnect::OAuth2TokenResponse::access_token(&response).clone(),
+                &mut identity,
+            )
+            .await?;
+        }
+        Ok(identity)
+    }
+
+    /// Claims the ID token did not carry, from the provider's UserInfo endpoint (if it has one),
+    /// asked with the sign-in's access token; the answer must be about the same subject.
+    async fn add_user_info<E1, E2, E3, E4, E5>(
+        &self,
+        client: &openidconnect::core::CoreClient<
+            E1,
+            E2,
+            E3,
+            E4,
+            E5,
+            openidconnect::EndpointMaybeSet,
+        >,
+        access_token: openidconnect::AccessToken,
+        identity: &mut Identity,
+    ) -> Result<(), OidcError>
+    where
+        E1: openidconnect::EndpointState,
+        E2: openidconnect::EndpointState,
+        E3: openidconnect::EndpointState,
+        E4: openidconnect::EndpointState,
+        E5: openidconnect::EndpointState,
+    {
+        let subject = openidconnect::SubjectIdentifier::new(identity.subject.clone());
+        let Ok(request) = client.user_info(access_token, Some(subject)) else {
+            return Ok(());
+        };
+        let claims: openidconnect::UserInfoClaims<OtherClaims, CoreGenderClaim> = request
+            .request_async(&self.http)
+            .await
+            .map_err(|e| match &e {
+                openidconnect::UserInfoError::ClaimsVerification(_) => {
+                    OidcError::Rejected(error_chain(&e))
+                }
+                _ => OidcError::Unavailable(error_chain(&e)),
+            })?;
+        let other = claims.additional_claims();
+        if identity.corporate_number.is_none() {
+            identity.corporate_number = other.text(&self.settings.corporate_number_claim);
+        }
+        if identity.account_kind.is_none() {
+            identity.account_kind = other.text(&self.settings.account_kind_claim);
+        }
+        Ok(())
     }
 
     fn verify<E1, E2, E3, E4, E5>(
