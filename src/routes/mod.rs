@@ -46,7 +46,7 @@ pub fn configure(config: &mut ServiceConfig) {
             .service(auth::password::reset_password)
             .service(auth::password::remind_user_number)
             .service(auth::oidc::authorization)
-            .service(auth::oidc::callback)
+            .service(auth::oidc::callback::callback)
             .service(auth::oidc::token)
             .service(me::get_me)
             .service(me::patch_organization)
