@@ -1012,6 +1012,56 @@ mod tests {
         assert!(DatabaseUrl::parse("sqlite://").is_err());
     }
 
+    fn oidc_args(issuer: Option<&str>) -> OidcArgs {
+        OidcArgs {
+            oidc_issuer_url: issuer.map(str::to_owned),
+            oidc_client_id: Some("security-action".into()),
+            oidc_client_secret: Some("hunter2-client-secret".into()),
+            oidc_redirect_url: None,
+            oidc_return_urls:
+                "https://declarer.example.jp/signed-in, https://declarer.example.jp/en/signed-in"
+                    .into(),
+            oidc_scopes: "openid profile email".into(),
+            oidc_corporate_number_claim: "corporate_number".into(),
+            oidc_account_kind_claim: "account_type".into(),
+            oidc_refused_account_kinds: "entry, 1".into(),
+            oidc_state_seconds: 600,
+            oidc_code_seconds: 60,
+        }
+    }
+
+    #[test]
+    fn sign_in_with_gbizid_is_off_without_an_issuer_and_checked_with_one() {
+        let off = OidcSettings::from_args(oidc_args(None), AppEnv::Development).unwrap();
+        assert!(off.is_none());
+        let on = OidcSettings::from_args(
+            oidc_args(Some("https://gbiz-id.example.jp")),
+            AppEnv::Development,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            on.scopes,
+            ["profile", "email"],
+            "openid is always asked for"
+        );
+        assert_eq!(on.refused_account_kinds, ["entry", "1"]);
+        assert_eq!(on.return_urls.len(), 2);
+        assert!(
+            !format!("{on:?}").contains("hunter2"),
+            "the secret is not printed"
+        );
+        let plain = OidcSettings::from_args(
+            oidc_args(Some("http://gbiz-id.example.jp")),
+            AppEnv::Production,
+        );
+        assert_eq!(plain.unwrap_err().variable, "OIDC_ISSUER_URL");
+        let mut fragment = oidc_args(Some("https://gbiz-id.example.jp"));
+        fragment.oidc_return_urls = "https://declarer.example.jp/#/signed-in".into();
+        let refused = OidcSettings::from_args(fragment, AppEnv::Development);
+        assert_eq!(refused.unwrap_err().variable, "OIDC_RETURN_URLS");
+    }
+
     #[test]
     fn passwords_are_not_printed() {
         let url = DatabaseUrl::parse("postgres://u:hunter2@localhost/db").unwrap();
