@@ -164,6 +164,54 @@ pub struct Settings {
     /// Milliseconds between looks for due deliveries and for changes made by other processes.
     #[arg(long, env = "WEBHOOK_POLL_MILLISECONDS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=60_000))]
     pub webhook_poll_milliseconds: u64,
+    /// Signing in with GビズID (OpenID Connect); off unless OIDC_ISSUER_URL is set.
+    #[command(flatten)]
+    pub oidc: OidcArgs,
+}
+
+/// The OpenID Connect settings as given (signing in with GビズID).
+#[derive(Debug, Clone, Args)]
+pub struct OidcArgs {
+    /// The OpenID provider (GビズID) whose discovery document is at
+    /// {OIDC_ISSUER_URL}/.well-known/openid-configuration; sign-in is off when unset.
+    #[arg(long, env = "OIDC_ISSUER_URL")]
+    pub oidc_issuer_url: Option<String>,
+    /// The client ID the provider registered for this service.
+    #[arg(long, env = "OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// The client secret the provider issued for this service.
+    #[arg(long, env = "OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+    /// The service's own callback, registered at the provider
+    /// [default: {PUBLIC_BASE_URL}/v1/auth/oidc/callback].
+    #[arg(long, env = "OIDC_REDIRECT_URL")]
+    pub oidc_redirect_url: Option<String>,
+    /// Front-end URLs (comma-separated) a sign-in may return to; `return_to` must be one of
+    /// them exactly.
+    #[arg(long, env = "OIDC_RETURN_URLS", default_value = "")]
+    pub oidc_return_urls: String,
+    /// Scopes asked for, space-separated (`openid` is always asked for).
+    #[arg(long, env = "OIDC_SCOPES", default_value = "openid profile")]
+    pub oidc_scopes: String,
+    /// The ID token claim that carries the corporation's 法人番号.
+    #[arg(
+        long,
+        env = "OIDC_CORPORATE_NUMBER_CLAIM",
+        default_value = "corporate_number"
+    )]
+    pub oidc_corporate_number_claim: String,
+    /// The ID token claim that carries the kind of account (GビズID プライム, メンバー, エントリー).
+    #[arg(long, env = "OIDC_ACCOUNT_KIND_CLAIM", default_value = "account_type")]
+    pub oidc_account_kind_claim: String,
+    /// Values of OIDC_ACCOUNT_KIND_CLAIM that are refused (comma-separated; GビズID エントリー).
+    #[arg(long, env = "OIDC_REFUSED_ACCOUNT_KINDS", default_value = "entry")]
+    pub oidc_refused_account_kinds: String,
+    /// Seconds a sign-in may take at the provider (state, nonce and PKCE verifier expire).
+    #[arg(long, env = "OIDC_STATE_SECONDS", default_value_t = 600, value_parser = clap::value_parser!(u32).range(30..=3600))]
+    pub oidc_state_seconds: u32,
+    /// Seconds the front end has to exchange the one-time code for tokens.
+    #[arg(long, env = "OIDC_CODE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(5..=600))]
+    pub oidc_code_seconds: u32,
 }
 
 fn parse_flag(value: &str) -> Result<bool, String> {
@@ -335,6 +383,120 @@ pub struct Config {
     pub review_business_days: Option<u32>,
     /// How webhooks are delivered.
     pub webhooks: WebhookSettings,
+    /// Signing in with GビズID (OpenID Connect), when configured.
+    pub oidc: Option<OidcSettings>,
+}
+
+/// Signing in with GビズID (OpenID Connect), checked.
+#[derive(Debug, Clone)]
+pub struct OidcSettings {
+    /// As configured (the provider's `iss` must be exactly this).
+    pub issuer_url: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// `None`: `{PUBLIC_BASE_URL}/v1/auth/oidc/callback`.
+    pub redirect_url: Option<url::Url>,
+    /// Where a sign-in may return to (exact matches).
+    pub return_urls: Vec<url::Url>,
+    /// Scopes asked for besides `openid`.
+    pub scopes: Vec<String>,
+    pub corporate_number_claim: String,
+    pub account_kind_claim: String,
+    pub refused_account_kinds: Vec<String>,
+    /// How long a sign-in may take at the provider.
+    pub state_lifetime: chrono::Duration,
+    /// How long a one-time code may wait to be exchanged.
+    pub code_lifetime: chrono::Duration,
+}
+
+impl OidcSettings {
+    fn from_args(args: OidcArgs, app_env: AppEnv) -> Result<Option<OidcSettings>, ConfigError> {
+        let Some(issuer) = args.oidc_issuer_url.filter(|u| !u.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let issuer_url = issuer.trim().to_owned();
+        let parsed = parse_http_url("OIDC_ISSUER_URL", &issuer_url)?;
+        if app_env == AppEnv::Production && parsed.scheme() != "https" {
+            return Err(ConfigError::new(
+                "OIDC_ISSUER_URL",
+                "must be https when APP_ENV=production",
+            ));
+        }
+        let client_id = args
+            .oidc_client_id
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                ConfigError::new("OIDC_CLIENT_ID", "is required with OIDC_ISSUER_URL")
+            })?;
+        let client_secret = args
+            .oidc_client_secret
+            .filter(|s| !s.is_empty())
+            .map(Secret::new)
+            .ok_or_else(|| {
+                ConfigError::new("OIDC_CLIENT_SECRET", "is required with OIDC_ISSUER_URL")
+            })?;
+        let redirect_url = args
+            .oidc_redirect_url
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| parse_http_url("OIDC_REDIRECT_URL", u.trim()))
+            .transpose()?;
+        let return_urls = args
+            .oidc_return_urls
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|u| parse_http_url("OIDC_RETURN_URLS", u))
+            .collect::<Result<Vec<_>, _>>()?;
+        if return_urls.is_empty() {
+            return Err(ConfigError::new(
+                "OIDC_RETURN_URLS",
+                "needs at least one front-end URL with OIDC_ISSUER_URL",
+            ));
+        }
+        if return_urls.iter().any(|u| u.fragment().is_some()) {
+            return Err(ConfigError::new(
+                "OIDC_RETURN_URLS",
+                "URLs with a fragment (#…) cannot carry the answer",
+            ));
+        }
+        let scopes = args
+            .oidc_scopes
+            .split_whitespace()
+            .filter(|s| *s != "openid")
+            .map(str::to_owned)
+            .collect();
+        let claim = |variable: &'static str, value: String| {
+            let value = value.trim().to_owned();
+            if value.is_empty() {
+                Err(ConfigError::new(variable, "must name a claim"))
+            } else {
+                Ok(value)
+            }
+        };
+        Ok(Some(OidcSettings {
+            issuer_url,
+            client_id,
+            client_secret,
+            redirect_url,
+            return_urls,
+            scopes,
+            corporate_number_claim: claim(
+                "OIDC_CORPORATE_NUMBER_CLAIM",
+                args.oidc_corporate_number_claim,
+            )?,
+            account_kind_claim: claim("OIDC_ACCOUNT_KIND_CLAIM", args.oidc_account_kind_claim)?,
+            refused_account_kinds: args
+                .oidc_refused_account_kinds
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            state_lifetime: chrono::Duration::seconds(i64::from(args.oidc_state_seconds)),
+            code_lifetime: chrono::Duration::seconds(i64::from(args.oidc_code_seconds)),
+        }))
+    }
 }
 
 /// How webhooks are delivered.
@@ -624,6 +786,7 @@ impl Config {
             }
             None => SigningKey::DataFolder,
         };
+        let oidc = OidcSettings::from_args(settings.oidc, app_env)?;
         let receipt_key = match configured_receipt_key {
             Some(pem) => ReceiptKeySetting::configured(pem),
             None if app_env == AppEnv::Production => {
@@ -691,6 +854,7 @@ impl Config {
                 timeout: std::time::Duration::from_secs(settings.webhook_timeout_seconds),
                 poll: std::time::Duration::from_millis(settings.webhook_poll_milliseconds),
             },
+            oidc,
         })
     }
 }
@@ -846,6 +1010,56 @@ mod tests {
         assert!(DatabaseUrl::parse("mysql://localhost/db").is_err());
         assert!(DatabaseUrl::parse("postgres://").is_err());
         assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+
+    fn oidc_args(issuer: Option<&str>) -> OidcArgs {
+        OidcArgs {
+            oidc_issuer_url: issuer.map(str::to_owned),
+            oidc_client_id: Some("security-action".into()),
+            oidc_client_secret: Some("hunter2-client-secret".into()),
+            oidc_redirect_url: None,
+            oidc_return_urls:
+                "https://declarer.example.jp/signed-in, https://declarer.example.jp/en/signed-in"
+                    .into(),
+            oidc_scopes: "openid profile email".into(),
+            oidc_corporate_number_claim: "corporate_number".into(),
+            oidc_account_kind_claim: "account_type".into(),
+            oidc_refused_account_kinds: "entry, 1".into(),
+            oidc_state_seconds: 600,
+            oidc_code_seconds: 60,
+        }
+    }
+
+    #[test]
+    fn sign_in_with_gbizid_is_off_without_an_issuer_and_checked_with_one() {
+        let off = OidcSettings::from_args(oidc_args(None), AppEnv::Development).unwrap();
+        assert!(off.is_none());
+        let on = OidcSettings::from_args(
+            oidc_args(Some("https://gbiz-id.example.jp")),
+            AppEnv::Development,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            on.scopes,
+            ["profile", "email"],
+            "openid is always asked for"
+        );
+        assert_eq!(on.refused_account_kinds, ["entry", "1"]);
+        assert_eq!(on.return_urls.len(), 2);
+        assert!(
+            !format!("{on:?}").contains("hunter2"),
+            "the secret is not printed"
+        );
+        let plain = OidcSettings::from_args(
+            oidc_args(Some("http://gbiz-id.example.jp")),
+            AppEnv::Production,
+        );
+        assert_eq!(plain.unwrap_err().variable, "OIDC_ISSUER_URL");
+        let mut fragment = oidc_args(Some("https://gbiz-id.example.jp"));
+        fragment.oidc_return_urls = "https://declarer.example.jp/#/signed-in".into();
+        let refused = OidcSettings::from_args(fragment, AppEnv::Development);
+        assert_eq!(refused.unwrap_err().variable, "OIDC_RETURN_URLS");
     }
 
     #[test]

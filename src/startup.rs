@@ -115,6 +115,20 @@ impl Application {
             .await
             .context("cannot publish the receipt signing key")?;
         }
+        let oidc = match &config.oidc {
+            Some(settings) => {
+                let base = config
+                    .public_base_url
+                    .as_ref()
+                    .map(url::Url::to_string)
+                    .unwrap_or_default();
+                Some(Arc::new(
+                    crate::auth::oidc::RelyingParty::new(settings.clone(), &base)
+                        .context("cannot set up signing in with GビズID")?,
+                ))
+            }
+            None => None,
+        };
         let changes = ChangeWatch::default();
         let verification_cache = Arc::new(crate::verification::cache::VerificationCache::new(
             changes.clone(),
@@ -142,6 +156,7 @@ impl Application {
             sessions: Arc::default(),
             webhooks,
             receipt_key,
+            oidc,
         };
         state
             .changes

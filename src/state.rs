@@ -46,6 +46,8 @@ pub struct AppState {
     pub receipt_key: Arc<ReceiptKey>,
     /// Delivers webhooks; handlers wake it when a delivery is queued again.
     pub webhooks: Deliverer,
+    /// Signing in with GビズID (OpenID Connect), when configured.
+    pub oidc: Option<Arc<crate::auth::oidc::RelyingParty>>,
 }
 
 impl AppState {

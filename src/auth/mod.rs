@@ -5,6 +5,7 @@ pub mod client_address;
 pub mod clients;
 pub mod extract;
 pub mod hashing;
+pub mod oidc;
 pub mod session_ends;
 pub mod throttle;
 pub mod tokens;

@@ -12,6 +12,7 @@ pub mod declarers;
 pub mod diagnoses;
 pub mod idempotency;
 pub mod models;
+pub mod oidc;
 pub mod outbox;
 pub mod receipts;
 pub mod schema;

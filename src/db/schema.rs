@@ -369,3 +369,46 @@ diesel::table! {
 diesel::joinable!(webhook_endpoints -> api_clients (api_client_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(watchlist_entries -> declarations (declaration_id));
+
+diesel::table! {
+    /// Sign-ins under way at the OpenID provider (GビズID), consumed by its answer.
+    oidc_sign_ins (id) {
+        id -> BigInt,
+        state_hash -> Text,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        return_to -> Text,
+        browser_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Which provider account (issuer, subject) signs in to which account.
+    oidc_links (id) {
+        id -> BigInt,
+        issuer -> Text,
+        subject -> Text,
+        account_id -> BigInt,
+        corporate_number -> Text,
+        created_at -> Timestamp,
+        last_sign_in_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// One-time codes handing a finished sign-in to the front end (digests only).
+    oidc_sign_in_codes (id) {
+        id -> BigInt,
+        code_hash -> Text,
+        account_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(oidc_links -> accounts (account_id));
+diesel::joinable!(oidc_sign_in_codes -> accounts (account_id));
+diesel::allow_tables_to_appear_in_same_query!(accounts, oidc_links, oidc_sign_in_codes);

@@ -39,7 +39,7 @@ with a stable `code`; validation failures list every broken rule in `errors`. \
         (name = "public", description = "The public registry of declarers and the scheme's statistics"),
         (name = "webhooks", description = "Being told of changes: webhook endpoints, their deliveries, and the watchlist. Each event (schema `WebhookEvent`) is POSTed as JSON, signed as the Standard Webhooks specification says"),
     ),
-    components(schemas(ProblemDetails, FieldError, ProblemCodeSchema, crate::domain::validation::FieldCode, crate::webhooks::dispatch::WebhookEvent)),
+    components(schemas(ProblemDetails, FieldError, ProblemCodeSchema, crate::domain::validation::FieldCode, crate::webhooks::dispatch::WebhookEvent, crate::routes::auth::oidc::SignInError)),
     modifiers(&SecuritySchemes)
 )]
 struct ApiDoc;

@@ -72,6 +72,18 @@ fn bad_configuration_stops_the_start_with_one_clear_line() {
         &[("METRICS_BIND_ADDRESS", "everywhere")],
         "METRICS_BIND_ADDRESS",
     );
+    let issuer = ("OIDC_ISSUER_URL", "https://gbiz-id.example.jp");
+    assert_one_line_config_error(&[("OIDC_ISSUER_URL", "gbiz-id")], "OIDC_ISSUER_URL");
+    assert_one_line_config_error(&[issuer], "OIDC_CLIENT_ID");
+    let client = [
+        issuer,
+        ("OIDC_CLIENT_ID", "security-action"),
+        ("OIDC_CLIENT_SECRET", "a-client-secret"),
+    ];
+    assert_one_line_config_error(&client, "OIDC_RETURN_URLS");
+    let mut wrong_return = client.to_vec();
+    wrong_return.push(("OIDC_RETURN_URLS", "javascript:alert(1)"));
+    assert_one_line_config_error(&wrong_return, "OIDC_RETURN_URLS");
 }
 
 #[test]
@@ -101,6 +113,16 @@ fn help_lists_every_variable() {
         "OUTBOX_DIR",
         "LOG_FORMAT",
         "DB_POOL_SIZE",
+        "OIDC_ISSUER_URL",
+        "OIDC_CLIENT_ID",
+        "OIDC_CLIENT_SECRET",
+        "OIDC_REDIRECT_URL",
+        "OIDC_RETURN_URLS",
+        "OIDC_CORPORATE_NUMBER_CLAIM",
+        "OIDC_ACCOUNT_KIND_CLAIM",
+        "OIDC_REFUSED_ACCOUNT_KINDS",
+        "OIDC_STATE_SECONDS",
+        "OIDC_CODE_SECONDS",
     ] {
         assert!(stdout.contains(variable), "{variable} in --help");
     }

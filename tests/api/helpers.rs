@@ -195,6 +195,7 @@ pub fn test_config(database: DatabaseUrl, dir: &std::path::Path) -> Config {
             timeout: std::time::Duration::from_secs(2),
             poll: std::time::Duration::from_millis(100),
         },
+        oidc: None,
     }
 }
 

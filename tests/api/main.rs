@@ -19,6 +19,7 @@ mod logo;
 mod mail;
 mod metrics;
 mod notice_print;
+mod oidc;
 mod openapi;
 mod pool;
 mod public;

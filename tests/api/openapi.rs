@@ -127,6 +127,9 @@ fn every_protected_operation_documents_who_may_not_call_it() {
         ("get", "/v1/notice-verifications/{code}"),
         ("get", "/v1/verifications/{declaration_id}"),
         ("post", "/v1/verifications/batch"),
+        ("get", "/v1/auth/oidc/authorization"),
+        ("get", "/v1/auth/oidc/callback"),
+        ("post", "/v1/auth/oidc/token"),
     ] {
         assert!(
             doc["paths"][path][method]["responses"]["429"].is_object(),
@@ -482,5 +485,54 @@ fn swagger_ui_reads_short_summaries_and_one_example_per_status() {
     assert_eq!(
         responses["Forbidden"]["content"]["application/problem+json"]["example"]["status"],
         403
+    );
+}
+
+#[test]
+fn signing_in_with_gbizid_is_documented_with_its_redirects_and_errors() {
+    let doc = committed();
+    let paths = &doc["paths"];
+    for path in ["/v1/auth/oidc/authorization", "/v1/auth/oidc/callback"] {
+        let responses = &paths[path]["get"]["responses"];
+        assert!(
+            responses["302"]["headers"]["Location"].is_object(),
+            "{path}: 302 with Location"
+        );
+        assert!(responses["400"].is_object(), "{path}: 400");
+        assert!(
+            responses["404"].is_object(),
+            "{path}: 404 when not configured"
+        );
+    }
+    assert!(paths["/v1/auth/oidc/authorization"]["get"]["responses"]["503"].is_object());
+    let token = &paths["/v1/auth/oidc/token"]["post"];
+    assert_eq!(
+        token["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/TokenResponse",
+        "the same tokens as login"
+    );
+    let schemas = &doc["components"]["schemas"];
+    let problem_codes = schemas["ProblemCode"]["enum"].as_array().unwrap();
+    for code in [
+        "invalid_state",
+        "invalid_sign_in_code",
+        "return_to_not_allowed",
+        "oidc_not_configured",
+        "oidc_provider_unavailable",
+    ] {
+        assert!(problem_codes.contains(&serde_json::json!(code)), "{code}");
+    }
+    assert_eq!(
+        schemas["SignInError"]["enum"],
+        serde_json::json!([
+            "no_declaration",
+            "account_kind_refused",
+            "corporate_number_missing",
+            "declaration_not_live",
+            "account_disabled",
+            "sign_in_cancelled",
+            "sign_in_expired",
+            "sign_in_failed"
+        ])
     );
 }

@@ -1,6 +1,7 @@
 //! Logging in and out, refreshing sessions, and passwords: `/v1/auth/*`.
 
 pub mod login;
+pub mod oidc;
 pub mod password;
 pub mod sessions;
 
