@@ -95,7 +95,8 @@ pub fn linked_account(
         .optional()
 }
 
-/// Links a provider account to an account.
+/// Links a provider account to an account; `false` when a sign-in running at the same time linked it first
+/// (the same corporate number, so the same account).
 pub fn insert_link(
     conn: &mut DbConnection,
     issuer: &str,
@@ -103,18 +104,28 @@ pub fn insert_link(
     account_id: i64,
     corporate_number: &str,
     now: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::insert_into(oidc_links::table)
-        .values((
-            oidc_links::issuer.eq(issuer),
-            oidc_links::subject.eq(subject),
-            oidc_links::account_id.eq(account_id),
-            oidc_links::corporate_number.eq(corporate_number),
-            oidc_links::created_at.eq(now),
-            oidc_links::last_sign_in_at.eq(now),
-        ))
-        .execute(conn)
-        .map(drop)
+) -> QueryResult<bool> {
+    // In a savepoint, so that a unique violation leaves the caller's transaction usable.
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(oidc_links::table)
+            .values((
+                oidc_links::issuer.eq(issuer),
+                oidc_links::subject.eq(subject),
+                oidc_links::account_id.eq(account_id),
+                oidc_links::corporate_number.eq(corporate_number),
+                oidc_links::created_at.eq(now),
+                oidc_links::last_sign_in_at.eq(now),
+            ))
+            .execute(conn)
+    });
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(false),
+        Err(error) => Err(error),
+    }
 }
 
 /// Points a link at another account (the corporation declared again as a new declarer).
@@ -205,4 +216,65 @@ pub fn spend_code(
     .returning(oidc_sign_in_codes::account_id)
     .get_result(conn)
     .optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+    use crate::db::models::NewAccount;
+
+    /// Two first sign-ins of one provider account at once: the second finds the link made and
+    /// its transaction goes on (no error, no 500).
+    #[test]
+    fn a_link_made_meanwhile_is_followed_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(
+            &crate::config::DatabaseUrl::Sqlite(dir.path().join("t.db")),
+            1,
+        )
+        .unwrap();
+        db.run_migrations().unwrap();
+        let now = crate::db::now();
+        db.write_blocking(|conn| {
+            let account = crate::db::accounts::insert(
+                conn,
+                &NewAccount {
+                    user_number: "123456789012",
+                    role: "declarer",
+                    display_name: None,
+                    password_hash: "!none",
+                    password_changed_at: now,
+                    created_at: now,
+                },
+            )?;
+            assert!(insert_link(
+                conn,
+                "https://idp",
+                "sub",
+                account,
+                "7000012050002",
+                now
+            )?);
+            assert!(!insert_link(
+                conn,
+                "https://idp",
+                "sub",
+                account,
+                "7000012050002",
+                now
+            )?);
+            // The transaction is still usable after the refused insert.
+            assert!(insert_link(
+                conn,
+                "https://idp",
+                "other",
+                account,
+                "7000012050002",
+                now
+            )?);
+            Ok::<_, crate::db::DbError>(())
+        })
+        .unwrap();
+    }
 }

@@ -161,7 +161,7 @@ fn decide(
     if account.disabled_at.is_some() {
         return Ok(Err(Refusal::AccountDisabled));
     }
-    oidc::insert_link(
+    let made = oidc::insert_link(
         conn,
         &identity.issuer,
         &identity.subject,
@@ -169,5 +169,9 @@ fn decide(
         number.as_str(),
         now,
     )?;
-    Ok(Ok((account, Link::Made)))
+    // Two first sign-ins at once: the one that linked first audits the link.
+    Ok(Ok((
+        account,
+        if made { Link::Made } else { Link::Followed },
+    )))
 }
