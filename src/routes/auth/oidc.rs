@@ -164,7 +164,7 @@ pub async fn authorization(
         ApiError::bad_request(
             "return_to_not_allowed",
             Message::new(
-                "return_to はこのサービスに登録された画面のURLではありません",
+                "サインイン後の戻り先は、このサービスに登録された画面のURLではありません",
                 "return_to is not one of the front-end URLs this service allows.",
             ),
         )
