@@ -49,8 +49,10 @@ def _luhn_digit(digits: str) -> str:
 
 
 def _declaration_id(value):
-    """A pattern-valid declaration ID with its check digit made right."""
-    if isinstance(value, str) and re.fullmatch(r"4[0-9]{11}", value):
+    """A pattern-valid declaration ID with its check digit made right. An 11-digit one (the old
+    system's form) is valid only if it was imported, like a 12-digit one failing the check
+    digit: it is made one of this service's, its eleven digits and the check digit."""
+    if isinstance(value, str) and re.fullmatch(r"4[0-9]{10,11}", value):
         return value[:11] + _luhn_digit(value[:11])
     return value
 
