@@ -130,7 +130,7 @@ pub(super) fn relying_party(state: &AppState) -> Result<&RelyingParty, ApiError>
 pub struct AuthorizationQuery {
     /// The front-end page the sign-in returns to: one of the service's `OIDC_RETURN_URLS`,
     /// exactly.
-    #[param(example = "https://declarer.example.jp/signed-in")]
+    #[param(example = "https://declarer.example.jp/signed-in", max_length = 2048)]
     pub return_to: String,
 }
 
@@ -146,7 +146,7 @@ pub struct AuthorizationQuery {
                  ("Set-Cookie" = String, description = "Ties the sign-in to this browser; sent back only to the callback (HttpOnly, SameSite=Lax)"))),
         (status = 400, description = "`return_to` is not an allowed front-end URL (`return_to_not_allowed`)", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "Signing in with GビズID is not configured (`oidc_not_configured`)", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "`return_to` is missing", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "`return_to` is missing or longer than 2,048 characters", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 429, description = "Too many requests from this address; retry after `Retry-After` seconds", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 503, description = "The provider cannot be reached (`oidc_provider_unavailable`); retry after `Retry-After` seconds", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
     )
@@ -160,6 +160,7 @@ pub async fn authorization(
 ) -> Result<HttpResponse, ApiError> {
     let party = relying_party(&state)?;
     common::limit_address(&req, &state)?;
+    common::check_lengths(&[("return_to", Some(&query.return_to), 2048)])?;
     let return_to = party.allowed_return_url(&query.return_to).ok_or_else(|| {
         ApiError::bad_request(
             "return_to_not_allowed",
@@ -236,6 +237,7 @@ pub struct SignInCodeInput {
 /// within `OIDC_CODE_SECONDS`.
 #[utoipa::path(
     tag = "auth",
+    operation_id = "exchange_sign_in_code",
     request_body = SignInCodeInput,
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),

@@ -21,16 +21,22 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct CallbackQuery {
     /// The provider's authorization code.
+    #[param(max_length = 2048)]
     pub code: Option<String>,
     /// The state sent with the sign-in.
+    #[param(max_length = 128)]
     pub state: Option<String>,
     /// The provider's error (`access_denied` when the person cancelled).
+    #[param(max_length = 128)]
     pub error: Option<String>,
     /// The provider's explanation of `error` (logged, not shown).
+    #[param(max_length = 1024)]
     pub error_description: Option<String>,
     /// The issuer (RFC 9207), when the provider sends it: it must be the configured one.
+    #[param(max_length = 2048)]
     pub iss: Option<String>,
     /// Sent by some providers; not used.
+    #[param(max_length = 1024)]
     pub session_state: Option<String>,
 }
 
@@ -49,6 +55,7 @@ pub struct CallbackQuery {
                  ("Set-Cookie" = String, description = "Removes the cookie of the sign-in"))),
         (status = 400, description = "Unknown or already used `state`, or an answer to a sign-in started in another browser (`invalid_state`)", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "Signing in with GビズID is not configured (`oidc_not_configured`)", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter longer than its `maxLength`", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
         (status = 429, description = "Too many requests from this address; retry after `Retry-After` seconds", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
     )
 )]
@@ -65,6 +72,13 @@ pub async fn callback(
         ("state", query.state.as_deref(), 128),
         ("code", query.code.as_deref(), 2048),
         ("error", query.error.as_deref(), 128),
+        (
+            "error_description",
+            query.error_description.as_deref(),
+            1024,
+        ),
+        ("iss", query.iss.as_deref(), 2048),
+        ("session_state", query.session_state.as_deref(), 1024),
     ])?;
     let Some(sent_state) = query.state.filter(|s| !s.is_empty()) else {
         return Err(invalid_state());
