@@ -53,15 +53,25 @@ impl ChangeWatch {
         *self.head.borrow()
     }
 
-    /// Waits until a position after `position` is committed, or `timeout` passes, or the
-    /// service stops; whether there is one.
+    /// Waits until a position after `position` is committed or `timeout` passes; whether there
+    /// is one. For the background followers (the verification cache, webhook dispatch): a stop
+    /// does not cut their wait short, so that they keep their pace while the requests in flight
+    /// finish instead of spinning against the database.
     pub async fn wait_beyond(&self, position: i64, timeout: Duration) -> bool {
         let mut head = self.head.subscribe();
+        matches!(
+            tokio::time::timeout(timeout, head.wait_for(|head| *head > position)).await,
+            Ok(Ok(_))
+        )
+    }
+
+    /// A request's long poll (ロングポーリング): like [`wait_beyond`](Self::wait_beyond), but the
+    /// service stopping ends the wait at once, so that waiting requests do not hold the graceful
+    /// stop for the rest of their wait.
+    pub async fn long_poll(&self, position: i64, timeout: Duration) -> bool {
         let mut stopping = self.stopping.subscribe();
         tokio::select! {
-            waited = tokio::time::timeout(timeout, head.wait_for(|head| *head > position)) => {
-                matches!(waited, Ok(Ok(_)))
-            }
+            waited = self.wait_beyond(position, timeout) => waited,
             _ = stopping.wait_for(|stopping| *stopping) => *self.head.borrow() > position,
         }
     }
@@ -97,5 +107,57 @@ impl ChangeWatch {
                 () = tokio::time::sleep(interval) => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_stop_ends_the_long_polls_but_not_the_followers_waits() {
+        let changes = ChangeWatch::default();
+        changes.stop_waiting();
+        // A request waiting for an hour answers at once, with nothing new.
+        let asked = Instant::now();
+        let answered = tokio::time::timeout(
+            Duration::from_secs(10),
+            changes.long_poll(0, Duration::from_secs(3600)),
+        )
+        .await;
+        assert_eq!(answered, Ok(false));
+        assert!(asked.elapsed() < Duration::from_secs(10));
+        // A follower keeps its pace: its wait still lasts until its timeout.
+        let waited = Instant::now();
+        assert!(!changes.wait_beyond(0, Duration::from_millis(300)).await);
+        assert!(waited.elapsed() >= Duration::from_millis(300));
+    }
+
+    #[tokio::test]
+    async fn a_newer_head_ends_both_waits_and_an_older_one_neither() {
+        let changes = ChangeWatch::default();
+        changes.head.send_replace(5);
+        assert!(changes.wait_beyond(4, Duration::from_secs(3600)).await);
+        assert!(changes.long_poll(4, Duration::from_secs(3600)).await);
+        assert!(!changes.wait_beyond(5, Duration::from_millis(50)).await);
+        assert!(!changes.long_poll(5, Duration::from_millis(50)).await);
+        // A head that moves during the wait ends it.
+        let moved = {
+            let changes = changes.clone();
+            tokio::spawn(async move { changes.wait_beyond(5, Duration::from_secs(3600)).await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        changes.head.send_replace(6);
+        assert!(
+            tokio::time::timeout(Duration::from_secs(10), moved)
+                .await
+                .unwrap()
+                .unwrap()
+        );
+        // After a stop, a long poll still tells of what is already there.
+        changes.stop_waiting();
+        assert!(changes.long_poll(5, Duration::from_secs(3600)).await);
     }
 }

@@ -162,7 +162,7 @@ pub async fn list_changes(
         && wait > 0
         && state
             .changes
-            .wait_beyond(after, Duration::from_secs(wait))
+            .long_poll(after, Duration::from_secs(wait))
             .await
     {
         entries = read(&state, after, limit).await?;

@@ -489,12 +489,11 @@ async fn sigterm_finishes_in_flight_requests_and_flushes_records(backend: Backen
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     server.signal("-TERM");
-    let answer = login
-        .await
-        .unwrap()
-        .expect("the login in flight is answered");
-    assert_eq!(answer.status(), 200);
+    let answer = login.await.unwrap();
     let (status, log) = server.wait();
+    let answer = answer
+        .unwrap_or_else(|error| panic!("the login in flight is answered: {error:?} {log:#?}"));
+    assert_eq!(answer.status(), 200);
     assert!(status.success(), "{status:?} {log:?}");
     assert!(
         log.iter()
