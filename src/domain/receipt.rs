@@ -11,7 +11,7 @@ use super::declaration::{Star, Status};
 
 /// What every receipt ID starts with.
 pub const PREFIX: &str = "rcpt_";
-/// Characters after the prefix: 128 random bits in Crockford's base32.
+/// Characters after the prefix: 128 bits (a time and random bits) in Crockford's base32.
 const BODY_LENGTH: usize = 26;
 
 static CROCKFORD: LazyLock<data_encoding::Encoding> = LazyLock::new(|| {
@@ -21,15 +21,26 @@ static CROCKFORD: LazyLock<data_encoding::Encoding> = LazyLock::new(|| {
         .unwrap_or_else(|_| data_encoding::BASE32_NOPAD.clone())
 });
 
-/// A receipt's identifier: `rcpt_` and 26 characters of Crockford's base32 (128 random bits),
-/// unguessable, made in memory without asking the database.
+/// A receipt's identifier: `rcpt_` and 26 characters of Crockford's base32 (the milliseconds
+/// since 1970 in 48 bits, then 80 random bits), unguessable, in the order they were made, and
+/// made in memory without asking the database.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ReceiptId(String);
 
 impl ReceiptId {
-    /// A new random identifier.
+    /// A new identifier: the time now and 80 random bits.
     pub fn generate() -> Self {
-        let bytes: [u8; 16] = rand::rng().random();
+        Self::made_at(Utc::now().timestamp_millis(), rand::rng().random())
+    }
+
+    /// The identifier made at `unix_millis` with these random bits: the time in the first 48
+    /// bits, so that identifiers sort in the order they were made (the index of the records
+    /// grows at its end instead of everywhere), and 80 random bits after it, unguessable.
+    fn made_at(unix_millis: i64, random: [u8; 10]) -> Self {
+        let mut bytes = [0u8; 16];
+        let millis = u64::try_from(unix_millis).unwrap_or(0).to_be_bytes();
+        bytes[..6].copy_from_slice(&millis[2..]);
+        bytes[6..].copy_from_slice(&random);
         Self(format!("{PREFIX}{}", CROCKFORD.encode(&bytes)))
     }
 
@@ -85,6 +96,27 @@ mod tests {
             assert_eq!(id.as_str().len(), PREFIX.len() + BODY_LENGTH);
             assert!(id.as_str().starts_with(PREFIX));
             assert_eq!(ReceiptId::parse(id.as_str()).as_ref(), Some(id));
+        }
+    }
+
+    proptest! {
+        /// Identifiers sort as the times they were made, whatever their random bits; those made
+        /// in the same millisecond differ by their random bits only.
+        #[test]
+        fn ids_sort_in_the_order_they_were_made(
+            earlier in 0i64..(1 << 48) - 1,
+            later_by in 1i64..1_000_000_000,
+            a: [u8; 10],
+            b: [u8; 10],
+        ) {
+            let later = (earlier + later_by).min((1 << 48) - 1);
+            prop_assume!(later > earlier);
+            let (first, second) = (ReceiptId::made_at(earlier, a), ReceiptId::made_at(later, b));
+            prop_assert!(first.as_str() < second.as_str(), "{first:?} {second:?}");
+            prop_assert_eq!(ReceiptId::parse(first.as_str()), Some(first.clone()));
+            let same = ReceiptId::made_at(earlier, b);
+            prop_assert_eq!(first.as_str()[..PREFIX.len() + 9].to_owned(), same.as_str()[..PREFIX.len() + 9].to_owned());
+            prop_assert_eq!(first == same, a == b);
         }
     }
 

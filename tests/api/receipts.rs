@@ -403,3 +403,95 @@ async fn a_receipt_is_there_within_two_seconds_on_another_instance() {
     eprintln!("receipt on another instance after {:?}", verified.elapsed());
     std::mem::forget(dir);
 }
+
+/// Records enough for several statements in one transaction (PostgreSQL's `COPY`s of 2,000,
+/// SQLite's `INSERT`s of 200, each with a last partial one): every record is written once, in
+/// the order it came, with its receipt ID and the answer it was given.
+#[tokio::test]
+async fn records_of_several_statements_are_all_written_in_order() {
+    use diesel::prelude::*;
+    use security_action::db::Db;
+    use security_action::db::schema::{api_clients, verification_records};
+    use security_action::db::verifications::{VerificationRecord, insert_records};
+    use security_action::domain::declaration::{Star, Status};
+    use security_action::domain::receipt::{Answer, ReceiptId};
+
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = TestApp::spawn(backend).await else {
+            continue;
+        };
+        let db = Db::connect(&app.state.config.database, 1).unwrap();
+        let written = tokio::task::spawn_blocking(move || {
+            let client = db
+                .write_blocking(|conn| {
+                    security_action::secretariat::create_client(
+                        conn,
+                        "records",
+                        &["declarations:verify".to_owned()],
+                        None,
+                        None,
+                        &security_action::db::audit::Actor::system(),
+                    )
+                })
+                .unwrap();
+            let client: i64 = api_clients::table
+                .filter(api_clients::client_id.eq(&client.client_id))
+                .select(api_clients::id)
+                .first(&mut *db.pool().get().unwrap())
+                .unwrap();
+            let at = chrono::Utc::now();
+            let records: Vec<VerificationRecord> = (0..4_101)
+                .map(|n| VerificationRecord {
+                    api_client_id: client,
+                    declaration_id: None,
+                    requested_id: format!("4{n:011}"),
+                    result: "found",
+                    verified_at: at.naive_utc(),
+                    receipt: Some((
+                        ReceiptId::generate(),
+                        Answer {
+                            valid: n % 2 == 0,
+                            status: Status::Accepted,
+                            star: Star::TwoStar,
+                            organization_name: format!("株式会社{n}"),
+                            declared_at: at,
+                            accepted_at: None,
+                            star_since: at,
+                            corporate_number_asked: None,
+                            corporate_number_matches: None,
+                            organization_name_asked: None,
+                            organization_name_matches: None,
+                        },
+                    )),
+                })
+                .collect();
+            let sent = records.clone();
+            db.write_blocking(move |conn| {
+                insert_records(conn, &records).map_err(security_action::db::DbError::from)
+            })
+            .unwrap();
+            let rows: Vec<(String, Option<String>, Option<String>)> = verification_records::table
+                .filter(verification_records::api_client_id.eq(client))
+                .order(verification_records::id.asc())
+                .select((
+                    verification_records::requested_id,
+                    verification_records::receipt_id,
+                    verification_records::answer,
+                ))
+                .load(&mut *db.pool().get().unwrap())
+                .unwrap();
+            (sent, rows)
+        })
+        .await
+        .unwrap();
+        let (sent, rows) = written;
+        assert_eq!(rows.len(), sent.len(), "{backend:?}");
+        for (record, (requested_id, receipt_id, answer)) in sent.iter().zip(&rows) {
+            let (id, given) = record.receipt.as_ref().unwrap();
+            assert_eq!(requested_id, &record.requested_id, "{backend:?}");
+            assert_eq!(receipt_id.as_deref(), Some(id.as_str()), "{backend:?}");
+            let stored: Answer = serde_json::from_str(answer.as_deref().unwrap()).unwrap();
+            assert_eq!(&stored, given, "{backend:?}");
+        }
+    }
+}
