@@ -90,6 +90,13 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
      PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192;";
 
+/// Per PostgreSQL connection: no parallel plans. The service's queries are keyed look-ups and
+/// newest-first walks that stop after a page; for them, starting parallel workers costs more
+/// than it saves (a registry page of a name in one prefecture: 33 ms with two workers, 4–6 ms
+/// without, at a million declarations on 2 cores). The statistics, which read whole tables,
+/// allow them again for their own transaction (`db::stats::with_parallel_plans`).
+const POSTGRES_SETTINGS: &str = "SET max_parallel_workers_per_gather = 0";
+
 /// Opens connections for the pool, each set up for its backend.
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
@@ -102,7 +109,12 @@ impl r2d2::ManageConnection for ConnectionManager {
 
     fn connect(&self) -> Result<DbConnection, Self::Error> {
         match &self.url {
-            DatabaseUrl::Postgres(url) => PgConnection::establish(url).map(DbConnection::Postgres),
+            DatabaseUrl::Postgres(url) => {
+                let mut conn = PgConnection::establish(url)?;
+                conn.batch_execute(POSTGRES_SETTINGS)
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Postgres(conn))
+            }
             DatabaseUrl::Sqlite(path) => {
                 let path = path.to_str().ok_or_else(|| {
                     diesel::ConnectionError::BadConnection("the SQLite path is not UTF-8".into())
@@ -264,8 +276,7 @@ impl Db {
             .as_ref()
             .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
         let mut pooled = self.pool.get().map_err(DbError::from)?;
-        let conn: &mut DbConnection = &mut pooled;
-        conn.transaction(work)
+        in_write_transaction(&mut pooled, work)
     }
 
     /// Whether the database answers a trivial query.
@@ -275,5 +286,38 @@ impl Db {
             Ok::<_, DbError>(())
         })
         .await
+    }
+}
+
+/// Runs `work` in a transaction meant to write.
+///
+/// On SQLite it begins with `BEGIN IMMEDIATE`: the write lock is taken first, waiting up to the
+/// busy timeout for another process (the command line beside the service, or a second service)
+/// to finish. A plain `BEGIN` takes it only at the first write; when another connection has
+/// committed since this transaction's first read, SQLite then refuses at once with "database is
+/// locked" (its snapshot is stale, and waiting cannot help), without using the busy timeout.
+/// PostgreSQL's rows are locked as they are written, so it keeps the plain `BEGIN`.
+fn in_write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    match conn {
+        DbConnection::Sqlite(sqlite) => {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgres(_) => Manager::begin_transaction(conn)?,
+    }
+    match work(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match Manager::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
     }
 }

@@ -82,11 +82,12 @@ impl NameLimits {
 /// The declarers whose name key contains the search key `key`, unless there are
 /// `limits.few_names` or more (then `None`: walking newest first meets a page of them sooner).
 ///
-/// A key of two characters or more is looked up in the name index: the declarers holding each
-/// of its grams, read up to `limits.common_gram` per gram; those holding every gram that is
-/// not common are the candidates, whose keys are then compared whole. When every gram is
-/// common, so is the name, most likely (`None`). A shorter key is compared with every name key
-/// in their index.
+/// A key of exactly two characters is one gram: its holders in the name index are the answer,
+/// read up to `limits.few_names`. A longer key is looked up in the name index too: the
+/// declarers holding each of its grams, read up to `limits.common_gram` per gram; those holding
+/// every gram that is not common are the candidates, whose keys are then compared whole. When
+/// every gram is common, so is the name, most likely (`None`). A shorter key is compared with
+/// every name key in their index.
 pub fn few_matching_declarers(
     conn: &mut DbConnection,
     key: &str,
@@ -95,7 +96,19 @@ pub fn few_matching_declarers(
     let pattern = contains_pattern(key);
     let pattern = pattern.as_str();
     let (few_names, common_gram) = (limits.few_names, limits.common_gram);
-    let grams = name::grams(&super::text(key));
+    let text = super::text(key);
+    if text.chars().count() == name::GRAM_CHARS {
+        // The key is its own gram: its holders are exactly the declarers whose key contains
+        // it, and reading a few of them tells whether they are few.
+        let holders: Vec<i64> = name_grams::table
+            .filter(name_grams::gram.eq(text.as_ref()))
+            .select(name_grams::declarer_id)
+            .order(name_grams::declarer_id)
+            .limit(few_names as i64)
+            .load(conn)?;
+        return Ok((holders.len() < few_names).then_some(holders));
+    }
+    let grams = name::grams(&text);
     if grams.is_empty() {
         let ids: Vec<i64> = declarers::table
             .filter(declarers::organization_name_key.like(pattern).escape('\\'))

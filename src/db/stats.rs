@@ -1,6 +1,7 @@
 //! Aggregate figures about declarations, computed by the database (GROUP BY), never by loading
 //! rows.
 
+use diesel::connection::SimpleConnection;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
@@ -10,6 +11,25 @@ use super::schema::{declaration_purposes, declarations, declarers, diagnoses};
 const LIVE: [&str; 2] = ["declared", "accepted"];
 
 pub type Counts = Vec<(String, i64)>;
+
+/// Runs `work` in one read transaction where PostgreSQL may plan in parallel again, as its
+/// server is configured to (the pool's connections do not, see `db::POSTGRES_SETTINGS`): the
+/// statistics read whole tables, where parallel workers pay. On SQLite, just `work`.
+pub fn with_parallel_plans<T, E>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Postgres(_) => conn.transaction(|conn| {
+            conn.batch_execute("SET LOCAL max_parallel_workers_per_gather TO DEFAULT")?;
+            work(conn)
+        }),
+        DbConnection::Sqlite(_) => work(conn),
+    }
+}
 
 pub fn by_status(conn: &mut DbConnection) -> QueryResult<Counts> {
     declarations::table

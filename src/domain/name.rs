@@ -415,12 +415,29 @@ fn strip_japanese_forms(text: &str) -> String {
 /// The length in bytes of the longest legal form that `text` starts with; spaces between the
 /// form's characters are part of it (`株式 会社`, `( 株 )`).
 fn longest_form_at(text: &str) -> Option<usize> {
+    // Most characters begin no form: only those that do are compared with every form.
+    let first = text.chars().next()?;
+    if FORM_INITIALS.binary_search(&first).is_err() {
+        return None;
+    }
     JAPANESE_FORMS
         .iter()
         .chain(ABBREVIATIONS)
         .filter_map(|form| form_len_at(text, form))
         .max()
 }
+
+/// The first characters of the legal forms, sorted.
+static FORM_INITIALS: std::sync::LazyLock<Vec<char>> = std::sync::LazyLock::new(|| {
+    let mut initials: Vec<char> = JAPANESE_FORMS
+        .iter()
+        .chain(ABBREVIATIONS)
+        .filter_map(|form| form.chars().next())
+        .collect();
+    initials.sort_unstable();
+    initials.dedup();
+    initials
+});
 
 /// The length in bytes of `form` at the start of `text`, skipping spaces after its first
 /// character; `None` when `text` does not start with it.
@@ -814,6 +831,20 @@ mod tests {
     }
 
     proptest! {
+        /// Skipping the characters no form begins with finds the forms a full comparison finds.
+        #[test]
+        fn the_initials_shortcut_finds_every_form(s in tricky()) {
+            for (i, _) in s.char_indices() {
+                let text = &s[i..];
+                let every = JAPANESE_FORMS
+                    .iter()
+                    .chain(ABBREVIATIONS)
+                    .filter_map(|form| form_len_at(text, form))
+                    .max();
+                prop_assert_eq!(longest_form_at(text), every);
+            }
+        }
+
         #[test]
         fn idempotent_on_tricky_names(s in tricky()) {
             let key = name_key(&s);

@@ -114,16 +114,18 @@ async fn compute(state: &AppState) -> Result<web::Bytes, ApiError> {
     let stats = state
         .db
         .read(|conn| {
-            let by_star = stats::live_by_star(conn)?;
-            Ok::<_, DbError>(Stats {
-                generated_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 0),
-                live_declarations: by_star.iter().map(|(_, n)| n).sum(),
-                by_star: by_star.into_iter().collect(),
-                by_status: stats::by_status(conn)?.into_iter().collect(),
-                by_prefecture: sorted(stats::live_by_prefecture(conn)?),
-                by_industry: sorted(stats::live_by_industry(conn)?),
-                by_purpose: stats::live_by_purpose(conn)?.into_iter().collect(),
-                two_star_scores: distribution(&stats::two_star_scores(conn)?),
+            stats::with_parallel_plans(conn, |conn| {
+                let by_star = stats::live_by_star(conn)?;
+                Ok::<_, DbError>(Stats {
+                    generated_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 0),
+                    live_declarations: by_star.iter().map(|(_, n)| n).sum(),
+                    by_star: by_star.into_iter().collect(),
+                    by_status: stats::by_status(conn)?.into_iter().collect(),
+                    by_prefecture: sorted(stats::live_by_prefecture(conn)?),
+                    by_industry: sorted(stats::live_by_industry(conn)?),
+                    by_purpose: stats::live_by_purpose(conn)?.into_iter().collect(),
+                    two_star_scores: distribution(&stats::two_star_scores(conn)?),
+                })
             })
         })
         .await?;
