@@ -190,15 +190,21 @@ impl Application {
             None => None,
         };
         let app_state = state.clone();
-        let server = HttpServer::new(move || build_app(app_state.clone()))
-            .listen(listener)?
-            .workers(workers)
-            // The head must arrive within the request timeout (the body gets its own deadline,
-            // `transport::body_deadline`); a closing client gets a moment to read the answer.
-            .client_request_timeout(request_timeout)
-            .client_disconnect_timeout(std::time::Duration::from_secs(2))
-            .shutdown_timeout(30)
-            .run();
+        let server = HttpServer::new(move || {
+            let app = build_app(app_state.clone());
+            // Describing the routes for the documentation left megabytes free in this
+            // worker's arena.
+            crate::runtime::memory::give_back_freed();
+            app
+        })
+        .listen(listener)?
+        .workers(workers)
+        // The head must arrive within the request timeout (the body gets its own deadline,
+        // `transport::body_deadline`); a closing client gets a moment to read the answer.
+        .client_request_timeout(request_timeout)
+        .client_disconnect_timeout(std::time::Duration::from_secs(2))
+        .shutdown_timeout(30)
+        .run();
         tracing::info!(
             address = %format!("http://{address}"),
             database = state.db.backend(),
@@ -342,9 +348,12 @@ pub fn build_app(
         .split_for_parts();
     // Swagger UI lives under a folder; its bare name leads there.
     app.service(web::redirect("/swagger-ui", "/swagger-ui/").permanent())
+        // The document's bytes are built once and shared by the workers; Swagger UI only
+        // points at them.
+        .route("/openapi.json", web::get().to(openapi::serve))
         .service(
             SwaggerUi::new("/swagger-ui/{_:.*}")
-                .external_url_unchecked("/openapi.json", openapi::document_value().clone()),
+                .config(utoipa_swagger_ui::Config::new(["/openapi.json"])),
         )
         .default_service(web::to(routes::table::no_route))
         .wrap(from_fn(crate::transport::head_as_get))

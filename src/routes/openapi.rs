@@ -3,6 +3,9 @@
 
 use std::sync::OnceLock;
 
+use actix_web::http::header::ContentType;
+use actix_web::{HttpResponse, web};
+
 use utoipa::OpenApi;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::Operation;
@@ -245,8 +248,9 @@ fn shared(name: &str) -> &'static SharedResponse {
         .unwrap_or(&SHARED_RESPONSES[SHARED_RESPONSES.len() - 1])
 }
 
-/// Builds the full document from the routes.
-fn build() -> utoipa::openapi::OpenApi {
+/// The document as utoipa builds it from the routes (built on each call: the service keeps
+/// only the serialized bytes, [`served_json`]).
+pub fn document() -> utoipa::openapi::OpenApi {
     let (_, mut doc) = actix_web::App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
@@ -259,28 +263,35 @@ fn build() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// The document the service serves at `/openapi.json`, built once.
-pub fn document() -> &'static utoipa::openapi::OpenApi {
-    static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
-    DOCUMENT.get_or_init(build)
-}
-
 /// The document as served and committed: [`document`] with what utoipa's types cannot say
 /// (a response header's `required`) added.
-pub fn document_value() -> &'static serde_json::Value {
-    static VALUE: OnceLock<serde_json::Value> = OnceLock::new();
-    VALUE.get_or_init(|| {
-        let mut value = serde_json::to_value(document()).unwrap_or_default();
-        declare_headers(&mut value);
-        value
-    })
+pub fn document_value() -> serde_json::Value {
+    let mut value = serde_json::to_value(document()).unwrap_or_default();
+    declare_headers(&mut value);
+    value
 }
 
 /// The document as pretty JSON, as committed under `openapi/openapi.json`.
 pub fn document_json() -> String {
-    let mut text = serde_json::to_string_pretty(document_value()).unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&document_value()).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// The document as `GET /openapi.json` answers it: compact JSON, built at the first request
+/// and shared by every worker (the document's tree is not kept, only these bytes).
+pub fn served_json() -> web::Bytes {
+    static BYTES: OnceLock<web::Bytes> = OnceLock::new();
+    BYTES
+        .get_or_init(|| web::Bytes::from(serde_json::to_vec(&document_value()).unwrap_or_default()))
+        .clone()
+}
+
+/// `GET /openapi.json`: the OpenAPI document (also what Swagger UI shows).
+pub async fn serve() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(served_json())
 }
 
 /// The headers every answer carries, marked required: `X-Request-Id` on all, `Content-Language`
@@ -671,7 +682,7 @@ mod tests {
     fn every_operation_documents_its_failures() {
         let doc = document();
         assert_eq!(
-            serde_json::to_value(doc).unwrap()["openapi"],
+            serde_json::to_value(&doc).unwrap()["openapi"],
             serde_json::json!("3.1.0")
         );
         let score = doc.paths.paths["/v1/diagnosis/score"]
