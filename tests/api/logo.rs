@@ -74,6 +74,20 @@ both_backends! {
         let download = app.get(&format!("/v1/logo-downloads/{}", fresh["token"].as_str().unwrap())).await;
         assert_eq!(download.status(), 200);
     }
+
+    async fn a_withdrawal_ends_the_tokens_issued_before_it(app) {
+        let applicant = app.applicant().await;
+        let operator = app.operator_token().await;
+        app.accept(&operator, &applicant.declaration_id).await;
+        let path = format!("/v1/declarations/{}/logo-tokens", applicant.declaration_id);
+        let token = json_with_status(app.send(reqwest::Method::POST, &path, Some(&applicant.access_token), None).await, 201).await;
+        let withdrawn = app.post_as(&format!("/v1/declarations/{}/withdrawal", applicant.declaration_id), &applicant.access_token, &json!({"reason": "closing"})).await;
+        assert_eq!(withdrawn.status(), 200);
+        let download = app.get(&format!("/v1/logo-downloads/{}", token["token"].as_str().unwrap())).await;
+        assert_problem(download, 410, "logo_access_revoked").await;
+        let again = app.send(reqwest::Method::POST, &path, Some(&applicant.access_token), None).await;
+        assert_problem(again, 409, "not_accepted").await;
+    }
 }
 
 /// An expired token is 410.

@@ -61,6 +61,26 @@ both_backends! {
         assert_eq!(kinds, ["applied", "revoked", "reinstated"]);
     }
 
+    async fn reinstatement_is_refused_when_another_declaration_took_the_corporate_number(app) {
+        let first = app.applicant().await;
+        let operator = app.operator_token().await;
+        let revoked = app.post_as(&format!("/v1/admin/declarations/{}/revocation", first.declaration_id), &operator, &json!({"reason": "other"})).await;
+        json_with_status(revoked, 200).await;
+        // The corporation declares again under another account: its number is free again.
+        let mut again = one_star_application();
+        again["organization"]["corporate_number"] = first.application["organization"]["corporate_number"].clone();
+        let second = app.applicant_with(again).await;
+        let reinstatement = format!("/v1/admin/declarations/{}/reinstatement", first.declaration_id);
+        assert_problem(app.post_as(&reinstatement, &operator, &json!({})).await, 409, "corporate_number_already_declared").await;
+        let unchanged = json_with_status(app.get_as(&format!("/v1/declarations/{}", first.declaration_id), &first.access_token).await, 200).await;
+        assert_eq!(unchanged["status"], "revoked");
+        // Once the other declaration ends, the first one can be reinstated.
+        let withdrawn = json_with_status(app.post_as(&format!("/v1/declarations/{}/withdrawal", second.declaration_id), &second.access_token, &json!({"reason": "closing"})).await, 200).await;
+        assert_eq!(withdrawn["status"], "withdrawn");
+        let reinstated = json_with_status(app.post_as(&reinstatement, &operator, &json!({})).await, 200).await;
+        assert_eq!(reinstated["status"], "accepted");
+    }
+
     async fn a_withdrawn_declaration_cannot_be_accepted_and_unknown_ones_are_404(app) {
         let applicant = app.applicant().await;
         let operator = app.operator_token().await;
