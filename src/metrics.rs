@@ -44,6 +44,7 @@ struct Inner {
     outbox: IntGaugeVec,
     hashing: IntGaugeVec,
     verification_records: IntGauge,
+    verification_record_write_failures: IntGauge,
     password_verifications: IntCounter,
     webhook_deliveries: IntCounterVec,
     webhook_oldest_pending: prometheus::Gauge,
@@ -103,6 +104,12 @@ impl Metrics {
         registry.register(Box::new(outbox.clone()))?;
         registry.register(Box::new(hashing.clone()))?;
         registry.register(Box::new(verification_records.clone()))?;
+        let verification_record_write_failures = IntGauge::new(
+            "verification_record_write_failures",
+            "Tries to write a batch of verification records that the database refused since \
+             this instance started (the batch is kept and tried again)",
+        )?;
+        registry.register(Box::new(verification_record_write_failures.clone()))?;
         let password_verifications = IntCounter::new(
             "password_verifications_total",
             "Passwords verified with argon2id, logins with an unknown user number included \
@@ -133,6 +140,7 @@ impl Metrics {
                 outbox,
                 hashing,
                 verification_records,
+                verification_record_write_failures,
                 password_verifications,
                 webhook_deliveries,
                 webhook_oldest_pending,
@@ -191,6 +199,9 @@ impl Metrics {
         inner
             .verification_records
             .set(to_i64(state.verifications.queued()));
+        inner
+            .verification_record_write_failures
+            .set(to_i64(state.verifications.failed_writes()));
         {
             let _guard = inner
                 .catching_up

@@ -50,6 +50,9 @@ fn no_receipt() -> ApiError {
     ))
 }
 
+/// How long a receipt request waits for this instance's queued records to be written.
+const FLUSH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The signed receipt of a verification this client made: proof, for an auditor later, of what
 /// the registry answered. Available as soon as the verification is answered (a receipt not yet
 /// written by the background writer is written on demand). Another client's receipt, an
@@ -78,8 +81,9 @@ pub async fn get_receipt(
     let mut receipt = fetch(&state, &caller, &id).await?;
     if receipt.is_none() && state.verifications.queued() > 0 {
         // Possibly still in memory: write what is queued now rather than answer 404 for up to
-        // VERIFICATION_FLUSH_MILLISECONDS.
-        state.verifications.flush().await;
+        // VERIFICATION_FLUSH_MILLISECONDS; a database that refuses the records does not hold the
+        // request beyond a few seconds.
+        let _ = tokio::time::timeout(FLUSH_WAIT, state.verifications.flush()).await;
         receipt = fetch(&state, &caller, &id).await?;
     }
     let receipt = receipt.ok_or_else(no_receipt)?;

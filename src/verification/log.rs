@@ -5,6 +5,10 @@
 //! The queue is flushed when the server stops gracefully. A crash (SIGKILL, power loss) loses
 //! the records still queued: at most the last second's (that setting's) worth.
 //!
+//! A batch the database refuses (down, read-only, full) is not dropped: the writer tries it
+//! again, waiting [`RETRY_FIRST`] and then twice as long each time up to [`RETRY_MAX`], and takes
+//! no new records meanwhile, so that the queue fills and verifications wait as above.
+//!
 //! The queue holds at most [`QUEUE`] records: when the writer falls behind, a verification
 //! waits for room before it answers, so that a flood slows down to what the database can
 //! record instead of growing the queue (and the process's memory) without bound.
@@ -28,6 +32,7 @@ enum Message {
 pub struct VerificationRecorder {
     sender: mpsc::Sender<Message>,
     queued: Arc<AtomicUsize>,
+    failed_writes: Arc<AtomicUsize>,
 }
 
 /// Records queued at most (some 40 MB); beyond, [`VerificationRecorder::record`] waits. A
@@ -39,19 +44,41 @@ pub const QUEUE: usize = 100_000;
 /// Records written in one transaction at most: everything queued.
 const BATCH: usize = QUEUE;
 
+/// The wait before a refused batch is tried again; it doubles with each refusal.
+pub const RETRY_FIRST: Duration = Duration::from_millis(100);
+
+/// The longest wait between two tries of a refused batch.
+pub const RETRY_MAX: Duration = Duration::from_secs(5);
+
 impl VerificationRecorder {
     /// Starts the writer task on the current runtime; records wait at most `linger` before
     /// they are written.
     pub fn start(db: Db, linger: Duration) -> Self {
         let (sender, receiver) = mpsc::channel(QUEUE);
         let queued = Arc::new(AtomicUsize::new(0));
-        tokio::spawn(write_batches(db, receiver, Arc::clone(&queued), linger));
-        Self { sender, queued }
+        let failed_writes = Arc::new(AtomicUsize::new(0));
+        tokio::spawn(write_batches(
+            db,
+            receiver,
+            Arc::clone(&queued),
+            Arc::clone(&failed_writes),
+            linger,
+        ));
+        Self {
+            sender,
+            queued,
+            failed_writes,
+        }
     }
 
     /// Records queued and not yet written (for metrics).
     pub fn queued(&self) -> usize {
         self.queued.load(Ordering::Relaxed)
+    }
+
+    /// Tries to write a batch that the database refused, since the start (for metrics).
+    pub fn failed_writes(&self) -> usize {
+        self.failed_writes.load(Ordering::Relaxed)
     }
 
     /// Queues a record; waits only while the queue is full.
@@ -89,6 +116,7 @@ async fn write_batches(
     db: Db,
     mut receiver: mpsc::Receiver<Message>,
     queued: Arc<AtomicUsize>,
+    failed_writes: Arc<AtomicUsize>,
     linger: Duration,
 ) {
     while let Some(first) = receiver.recv().await {
@@ -117,25 +145,56 @@ async fn write_batches(
             }
         }
         if !batch.is_empty() {
-            let db = db.clone();
             let count = batch.len();
-            let written = tokio::task::spawn_blocking(move || {
-                db.write_blocking(|conn| {
-                    verifications::insert_records(conn, &batch).map_err(DbError::from)
-                })
-            })
-            .await;
+            write_until_written(&db, batch, &failed_writes).await;
             queued.fetch_sub(count, Ordering::Relaxed);
-            match written {
-                Ok(Ok(())) => tracing::debug!(count, "verification records written"),
-                Ok(Err(error)) => {
-                    tracing::error!(count, %error, "verification records could not be written")
-                }
-                Err(error) => tracing::error!(count, %error, "the verification writer failed"),
-            }
         }
         for done in flushes {
             let _ = done.send(());
+        }
+    }
+}
+
+/// Writes `batch` in one transaction, trying again after each refusal until the database takes
+/// it: a record whose verification was answered is never dropped while the process lives.
+async fn write_until_written(
+    db: &Db,
+    mut batch: Vec<VerificationRecord>,
+    failed_writes: &AtomicUsize,
+) {
+    let count = batch.len();
+    let mut wait = RETRY_FIRST;
+    loop {
+        let db = db.clone();
+        let tried = tokio::task::spawn_blocking(move || {
+            let written = db.write_blocking(|conn| {
+                verifications::insert_records(conn, &batch).map_err(DbError::from)
+            });
+            (batch, written)
+        })
+        .await;
+        match tried {
+            Ok((_, Ok(()))) => {
+                tracing::debug!(count, "verification records written");
+                return;
+            }
+            Ok((refused, Err(error))) => {
+                failed_writes.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(
+                    count,
+                    %error,
+                    retry_in_ms = wait.as_millis(),
+                    "verification records could not be written; they are kept and tried again"
+                );
+                batch = refused;
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(RETRY_MAX);
+            }
+            // A panic while writing is a defect, not a refusal: trying again would repeat it.
+            Err(error) => {
+                tracing::error!(count, %error, "the verification writer failed; records lost");
+                return;
+            }
         }
     }
 }
@@ -156,11 +215,8 @@ mod tests {
         }
     }
 
-    /// While the writer cannot write, the queue fills up to its bound and the next record
-    /// waits; once the writer writes again, it goes in and nothing is lost.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_full_queue_makes_a_record_wait_instead_of_growing() {
-        let dir = tempfile::tempdir().unwrap();
+    /// A fresh SQLite database in `dir` with one API client; its row ID.
+    fn database_with_client(dir: &tempfile::TempDir) -> (Db, i64) {
         let url = crate::config::DatabaseUrl::Sqlite(dir.path().join("t.db"));
         let db = Db::connect(&url, 2).unwrap();
         db.run_migrations().unwrap();
@@ -185,6 +241,58 @@ mod tests {
                 .first(&mut *db.pool().get().unwrap())
                 .unwrap()
         };
+        (db, client)
+    }
+
+    fn written(db: &Db) -> i64 {
+        use diesel::prelude::*;
+        crate::db::schema::verification_records::table
+            .count()
+            .get_result(&mut *db.pool().get().unwrap())
+            .unwrap()
+    }
+
+    /// While the database refuses the records (here: their table is gone), the writer keeps
+    /// them and tries again; once it takes them again, every record is written once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn records_the_database_refuses_are_kept_and_written_later() {
+        use diesel::connection::SimpleConnection;
+        let dir = tempfile::tempdir().unwrap();
+        let (db, client) = database_with_client(&dir);
+        let move_table = |sql: &'static str| {
+            db.write_blocking(|conn| conn.batch_execute(sql).map_err(DbError::from))
+                .unwrap();
+        };
+        move_table("ALTER TABLE verification_records RENAME TO verification_records_away");
+        let recorder = VerificationRecorder::start(db.clone(), Duration::from_millis(1));
+        for _ in 0..3 {
+            recorder.record(sample(client)).await;
+        }
+        // Refused at least twice: the batch was tried again, not dropped.
+        let tried_again = async {
+            while recorder.failed_writes() < 2 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(30), tried_again)
+            .await
+            .expect("the refused batch is tried again");
+        assert_eq!(recorder.queued(), 3);
+        move_table("ALTER TABLE verification_records_away RENAME TO verification_records");
+        recorder.record(sample(client)).await;
+        tokio::time::timeout(Duration::from_secs(30), recorder.flush())
+            .await
+            .expect("written once the table is back");
+        assert_eq!(written(&db), 4);
+        assert_eq!(recorder.queued(), 0);
+    }
+
+    /// While the writer cannot write, the queue fills up to its bound and the next record
+    /// waits; once the writer writes again, it goes in and nothing is lost.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_makes_a_record_wait_instead_of_growing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, client) = database_with_client(&dir);
         // The writer's first transaction waits on this one (SQLite: one writer at a time).
         let (release, held) = std::sync::mpsc::channel::<()>();
         let (holding, started) = std::sync::mpsc::channel::<()>();
@@ -228,15 +336,7 @@ mod tests {
         blocker.join().unwrap();
         waiting.await;
         recorder.flush().await;
-        let mut conn = db.pool().get().unwrap();
-        let written: i64 = {
-            use diesel::prelude::*;
-            crate::db::schema::verification_records::table
-                .count()
-                .get_result(&mut *conn)
-                .unwrap()
-        };
-        assert_eq!(written, i64::try_from(sent + 1).unwrap());
+        assert_eq!(written(&db), i64::try_from(sent + 1).unwrap());
         assert_eq!(recorder.queued(), 0);
     }
 }
