@@ -282,11 +282,21 @@ impl Application {
             handle.stop(false).await;
             let _ = task.await;
         }
-        self.state.verifications.flush().await;
-        tracing::info!("verification records flushed");
+        // A database that refuses the records (they are tried again) does not hold the stop
+        // for ever: what is still queued after this wait is lost, and said so.
+        match tokio::time::timeout(STOP_FLUSH_WAIT, self.state.verifications.flush()).await {
+            Ok(()) => tracing::info!("verification records flushed"),
+            Err(_) => tracing::error!(
+                lost = self.state.verifications.queued(),
+                "verification records could not be written before the stop"
+            ),
+        }
         served
     }
 }
+
+/// How long a stop waits for the queued verification records to be written.
+const STOP_FLUSH_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// SIGTERM or SIGINT (Ctrl-C).
 async fn stop_signal() {
