@@ -249,10 +249,11 @@ impl Application {
         let limits = Arc::clone(&self.state.limits);
         let db = self.state.db.clone();
         let sweeper = tokio::spawn(async move {
-            for minute in 1u64.. {
+            // Every minute: forget idle rate-limit keys; every hour: refresh the statistics.
+            for minute in (1..=60u32).cycle() {
                 tokio::time::sleep(std::time::Duration::from_secs(60)).await;
                 limits.forget_idle();
-                if minute % 60 == 0 {
+                if minute == 60 {
                     let db = db.clone();
                     let refreshed =
                         tokio::task::spawn_blocking(move || db.refresh_statistics(false)).await;
