@@ -11,7 +11,9 @@
 //!
 //! The queue holds at most [`QUEUE`] records: when the writer falls behind, a verification
 //! waits for room before it answers, so that a flood slows down to what the database can
-//! record instead of growing the queue (and the process's memory) without bound.
+//! record instead of growing the queue (and the process's memory) without bound. When the
+//! writer has had nothing to write for [`IDLE_BEFORE_TRIM`] after a burst, it asks the
+//! allocator to give back the memory the burst's records held.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -43,6 +45,12 @@ pub const QUEUE: usize = 100_000;
 
 /// Records written in one transaction at most: everything queued.
 const BATCH: usize = QUEUE;
+
+/// Records written since the last trim after which a quiet writer gives memory back.
+const TRIM_AFTER: usize = 10_000;
+
+/// How long the writer waits without a record before it counts as quiet.
+const IDLE_BEFORE_TRIM: Duration = Duration::from_secs(2);
 
 /// The wait before a refused batch is tried again; it doubles with each refusal.
 pub const RETRY_FIRST: Duration = Duration::from_millis(100);
@@ -119,7 +127,23 @@ async fn write_batches(
     failed_writes: Arc<AtomicUsize>,
     linger: Duration,
 ) {
-    while let Some(first) = receiver.recv().await {
+    // Records written since the allocator was last asked to give back what they held.
+    let mut written_since_trim = 0usize;
+    loop {
+        let first = match tokio::time::timeout(IDLE_BEFORE_TRIM, receiver.recv()).await {
+            Ok(Some(first)) => first,
+            Ok(None) => break,
+            Err(_) => {
+                // Quiet after a burst: the queue's records are freed, but the allocator keeps
+                // their pages for the threads that made them; give them back.
+                if written_since_trim >= TRIM_AFTER {
+                    written_since_trim = 0;
+                    let _ = tokio::task::spawn_blocking(crate::runtime::memory::give_back_freed)
+                        .await;
+                }
+                continue;
+            }
+        };
         let mut batch = Vec::new();
         let mut flushes = Vec::new();
         match first {
@@ -148,6 +172,7 @@ async fn write_batches(
             let count = batch.len();
             write_until_written(&db, batch, &failed_writes).await;
             queued.fetch_sub(count, Ordering::Relaxed);
+            written_since_trim += count;
         }
         for done in flushes {
             let _ = done.send(());
