@@ -138,8 +138,8 @@ async fn write_batches(
                 // their pages for the threads that made them; give them back.
                 if written_since_trim >= TRIM_AFTER {
                     written_since_trim = 0;
-                    let _ = tokio::task::spawn_blocking(crate::runtime::memory::give_back_freed)
-                        .await;
+                    let _ =
+                        tokio::task::spawn_blocking(crate::runtime::memory::give_back_freed).await;
                 }
                 continue;
             }
