@@ -121,6 +121,11 @@ pub struct Settings {
     /// loses at most these; a graceful stop writes them at once).
     #[arg(long, env = "VERIFICATION_FLUSH_MILLISECONDS", default_value_t = 1000)]
     pub verification_flush_milliseconds: u64,
+    /// Verification records that may wait in memory (1,000–1,000,000); when the database
+    /// writes them more slowly than they come, a verification waits for room. Smaller: less
+    /// memory under a flood, longer waits (docs/benchmarks.md, 2026-12-03).
+    #[arg(long, env = "VERIFICATION_QUEUE", default_value_t = crate::verification::log::QUEUE)]
+    pub verification_queue: usize,
     /// The sender of every e-mail and of the printed notice, in Japanese (for example
     /// 独立行政法人情報処理推進機構（IPA）／セキュリティセンター／SECURITY ACTION事務局).
     #[arg(long, env = "SECRETARIAT_NAME", default_value = crate::texts::DEFAULT_SECRETARIAT_NAME)]
@@ -371,6 +376,8 @@ pub struct Config {
     pub request_timeout: std::time::Duration,
     /// How long verification records may wait in memory before they are written.
     pub verification_flush: std::time::Duration,
+    /// How many verification records may wait in memory.
+    pub verification_queue: usize,
     /// The secretariat as the texts name it (Japanese).
     pub secretariat_name: String,
     /// The secretariat as the texts name it (English).
@@ -716,6 +723,7 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        let verification_queue = verification_queue(settings.verification_queue)?;
         if settings.logo_token_minutes == 0 {
             return Err(ConfigError::new("LOGO_TOKEN_MINUTES", "must be at least 1"));
         }
@@ -833,6 +841,7 @@ impl Config {
             verification_flush: std::time::Duration::from_millis(
                 settings.verification_flush_milliseconds,
             ),
+            verification_queue,
             secretariat_name: settings.secretariat_name.trim().to_owned(),
             secretariat_name_en: settings.secretariat_name_en.trim().to_owned(),
             inquiry_email,
@@ -976,6 +985,19 @@ pub fn flag_is_on(value: Option<&str>) -> bool {
     })
 }
 
+/// `VERIFICATION_QUEUE`, checked: at least 1,000 (the writer's batches), at most 1,000,000
+/// (some 400 MB of records).
+fn verification_queue(records: usize) -> Result<usize, ConfigError> {
+    if (1_000..=1_000_000).contains(&records) {
+        Ok(records)
+    } else {
+        Err(ConfigError::new(
+            "VERIFICATION_QUEUE",
+            "must be between 1000 and 1000000",
+        ))
+    }
+}
+
 /// Whether this runs in continuous integration (`CI`, read by [`flag_is_on`]; `.ci/run`
 /// reads it the same way): there, tests that need PostgreSQL fail rather than skip.
 pub fn in_ci() -> bool {
@@ -995,6 +1017,16 @@ mod tests {
             assert!(!flag_is_on(Some(off)), "{off}");
         }
         assert!(!flag_is_on(None));
+    }
+
+    #[test]
+    fn the_verification_queue_is_between_a_thousand_and_a_million() {
+        for refused in [0, 999, 1_000_001] {
+            assert!(verification_queue(refused).is_err(), "{refused}");
+        }
+        for taken in [1_000, 40_000, 1_000_000] {
+            assert_eq!(verification_queue(taken).unwrap(), taken);
+        }
     }
 
     #[test]

@@ -139,7 +139,11 @@ impl Application {
             ))),
             tokens: Arc::new(TokenKeys::new(&signing_key)),
             limits: Arc::new(Limits::from_config(&config)),
-            verifications: VerificationRecorder::start(db.clone(), config.verification_flush),
+            verifications: VerificationRecorder::start(
+                db.clone(),
+                config.verification_flush,
+                config.verification_queue,
+            ),
             // Half the pool, so that look-ups under load leave connections for everything else.
             lookups: VerificationLookups::start(
                 db.clone(),

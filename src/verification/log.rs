@@ -1,6 +1,6 @@
 //! Recording verifications off the hot path: handlers hand records to an in-memory queue, and
 //! one task writes them in batches (one transaction per batch, at most every second, or
-//! `VERIFICATION_FLUSH_MILLISECONDS`, or when 100,000 records wait). Writing seldom matters on SQLite: every write makes the other connections drop
+//! `VERIFICATION_FLUSH_MILLISECONDS`, or when `VERIFICATION_QUEUE` records wait, 100,000 by default). Writing seldom matters on SQLite: every write makes the other connections drop
 //! their page caches, so the look-ups that verifications do would otherwise read from disk.
 //! The queue is flushed when the server stops gracefully. A crash (SIGKILL, power loss) loses
 //! the records still queued: at most the last second's (that setting's) worth.
@@ -9,7 +9,7 @@
 //! again, waiting [`RETRY_FIRST`] and then twice as long each time up to [`RETRY_MAX`], and takes
 //! no new records meanwhile, so that the queue fills and verifications wait as above.
 //!
-//! The queue holds at most [`QUEUE`] records: when the writer falls behind, a verification
+//! The queue holds at most `VERIFICATION_QUEUE` records ([`QUEUE`] by default): when the writer falls behind, a verification
 //! waits for room before it answers, so that a flood slows down to what the database can
 //! record instead of growing the queue (and the process's memory) without bound. When the
 //! writer has had nothing to write for [`IDLE_BEFORE_TRIM`] after a burst, it asks the
@@ -37,14 +37,12 @@ pub struct VerificationRecorder {
     failed_writes: Arc<AtomicUsize>,
 }
 
-/// Records queued at most (some 40 MB); beyond, [`VerificationRecorder::record`] waits. A
+/// Records queued at most by default (some 40 MB; `VERIFICATION_QUEUE`); beyond,
+/// [`VerificationRecorder::record`] waits. A
 /// bound of 20,000 written 5,000 to a transaction made verifications wait for the writer at
 /// 19,000 a second (p99 217 ms on SQLite): the writer keeps up only when it takes everything
 /// queued at once.
 pub const QUEUE: usize = 100_000;
-
-/// Records written in one transaction at most: everything queued.
-const BATCH: usize = QUEUE;
 
 /// Records written since the last trim after which a quiet writer gives memory back.
 const TRIM_AFTER: usize = 10_000;
@@ -60,9 +58,10 @@ pub const RETRY_MAX: Duration = Duration::from_secs(5);
 
 impl VerificationRecorder {
     /// Starts the writer task on the current runtime; records wait at most `linger` before
-    /// they are written.
-    pub fn start(db: Db, linger: Duration) -> Self {
-        let (sender, receiver) = mpsc::channel(QUEUE);
+    /// they are written, and at most `capacity` wait (the writer takes up to that many into
+    /// one transaction, everything queued: it keeps up only when it takes all at once).
+    pub fn start(db: Db, linger: Duration, capacity: usize) -> Self {
+        let (sender, receiver) = mpsc::channel(capacity);
         let queued = Arc::new(AtomicUsize::new(0));
         let failed_writes = Arc::new(AtomicUsize::new(0));
         tokio::spawn(write_batches(
@@ -71,6 +70,7 @@ impl VerificationRecorder {
             Arc::clone(&queued),
             Arc::clone(&failed_writes),
             linger,
+            capacity,
         ));
         Self {
             sender,
@@ -126,6 +126,7 @@ async fn write_batches(
     queued: Arc<AtomicUsize>,
     failed_writes: Arc<AtomicUsize>,
     linger: Duration,
+    batch_size: usize,
 ) {
     // Records written since the allocator was last asked to give back what they held.
     let mut written_since_trim = 0usize;
@@ -151,7 +152,7 @@ async fn write_batches(
             Message::Flush(done) => flushes.push(done),
         }
         let deadline = tokio::time::Instant::now() + linger;
-        while batch.len() < BATCH && flushes.is_empty() {
+        while batch.len() < batch_size && flushes.is_empty() {
             match tokio::time::timeout_at(deadline, receiver.recv()).await {
                 Ok(Some(Message::Record(r))) => batch.push(*r),
                 Ok(Some(Message::Flush(done))) => flushes.push(done),
@@ -159,7 +160,7 @@ async fn write_batches(
             }
         }
         // Whatever else is already queued goes in too, up to a batch.
-        while batch.len() < BATCH
+        while batch.len() < batch_size
             && flushes.is_empty()
             && let Ok(message) = receiver.try_recv()
         {
@@ -289,7 +290,7 @@ mod tests {
                 .unwrap();
         };
         move_table("ALTER TABLE verification_records RENAME TO verification_records_away");
-        let recorder = VerificationRecorder::start(db.clone(), Duration::from_millis(1));
+        let recorder = VerificationRecorder::start(db.clone(), Duration::from_millis(1), QUEUE);
         for _ in 0..3 {
             recorder.record(sample(client)).await;
         }
@@ -333,20 +334,22 @@ mod tests {
             })
         };
         started.recv().unwrap();
-        let recorder = VerificationRecorder::start(db.clone(), Duration::from_millis(1));
+        // A queue as small as the setting allows: its bound holds, whatever it is.
+        let capacity = 1_000;
+        let recorder = VerificationRecorder::start(db.clone(), Duration::from_millis(1), capacity);
         // A batch goes to the (blocked) writer, then the queue fills: every one of these
         // completes.
         let mut sent = 0;
-        while recorder.queued() < QUEUE + BATCH {
+        while recorder.queued() < 2 * capacity {
             let sending = recorder.record(sample(client));
             match tokio::time::timeout(Duration::from_secs(5), sending).await {
                 Ok(()) => sent += 1,
                 Err(_) => break,
             }
         }
-        assert!(sent >= QUEUE, "{sent}");
+        assert!(sent >= capacity, "{sent}");
         assert!(
-            recorder.queued() <= QUEUE + BATCH + 1,
+            recorder.queued() <= 2 * capacity + 1,
             "{}",
             recorder.queued()
         );

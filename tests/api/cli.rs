@@ -68,6 +68,7 @@ fn bad_configuration_stops_the_start_with_one_clear_line() {
     );
     assert_one_line_config_error(&[("PUBLIC_BASE_URL", "ftp://x")], "PUBLIC_BASE_URL");
     assert_one_line_config_error(&[("DB_POOL_SIZE", "0")], "DB_POOL_SIZE");
+    assert_one_line_config_error(&[("VERIFICATION_QUEUE", "999")], "VERIFICATION_QUEUE");
     assert_one_line_config_error(
         &[("METRICS_BIND_ADDRESS", "everywhere")],
         "METRICS_BIND_ADDRESS",
@@ -113,6 +114,7 @@ fn help_lists_every_variable() {
         "OUTBOX_DIR",
         "LOG_FORMAT",
         "DB_POOL_SIZE",
+        "VERIFICATION_QUEUE",
         "OIDC_ISSUER_URL",
         "OIDC_CLIENT_ID",
         "OIDC_CLIENT_SECRET",

@@ -179,6 +179,7 @@ pub fn test_config(database: DatabaseUrl, dir: &std::path::Path) -> Config {
         unknown_ids_per_minute: 10_000,
         request_timeout: std::time::Duration::from_secs(10),
         verification_flush: std::time::Duration::from_secs(1),
+        verification_queue: security_action::verification::log::QUEUE,
         secretariat_name: TEST_SECRETARIAT_NAME.to_owned(),
         secretariat_name_en: "SECURITY ACTION Secretariat".to_owned(),
         inquiry_email: TEST_INQUIRY_EMAIL.to_owned(),
