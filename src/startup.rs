@@ -217,6 +217,12 @@ impl Application {
         if let Some((_, address)) = &metrics {
             tracing::info!(address = %format!("http://{address}/metrics"), "metrics");
         }
+        // The OpenAPI document's bytes are built now, off the HTTP workers (tens of
+        // milliseconds), rather than by the worker that answers the first `/openapi.json`.
+        tokio::task::spawn_blocking(|| {
+            openapi::served_json();
+            crate::runtime::memory::give_back_freed();
+        });
         Ok(Application {
             server,
             address,

@@ -278,8 +278,9 @@ pub fn document_json() -> String {
     text
 }
 
-/// The document as `GET /openapi.json` answers it: compact JSON, built at the first request
-/// and shared by every worker (the document's tree is not kept, only these bytes).
+/// The document as `GET /openapi.json` answers it: compact JSON, built once (at start, off the
+/// HTTP workers) and shared by every worker (the document's tree is not kept, only these
+/// bytes).
 pub fn served_json() -> web::Bytes {
     static BYTES: OnceLock<web::Bytes> = OnceLock::new();
     BYTES

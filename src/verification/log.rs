@@ -1,19 +1,20 @@
 //! Recording verifications off the hot path: handlers hand records to an in-memory queue, and
 //! one task writes them in batches (one transaction per batch, at most every second, or
-//! `VERIFICATION_FLUSH_MILLISECONDS`, or when `VERIFICATION_QUEUE` records wait, 100,000 by default). Writing seldom matters on SQLite: every write makes the other connections drop
+//! `VERIFICATION_FLUSH_MILLISECONDS`, or when `VERIFICATION_QUEUE` records wait, 100,000 by
+//! default). Writing seldom matters on SQLite: every write makes the other connections drop
 //! their page caches, so the look-ups that verifications do would otherwise read from disk.
 //! The queue is flushed when the server stops gracefully. A crash (SIGKILL, power loss) loses
 //! the records still queued: at most the last second's (that setting's) worth.
 //!
 //! A batch the database refuses (down, read-only, full) is not dropped: the writer tries it
 //! again, waiting [`RETRY_FIRST`] and then twice as long each time up to [`RETRY_MAX`], and takes
-//! no new records meanwhile, so that the queue fills and verifications wait as above.
+//! no new records meanwhile, so that the queue fills and verifications wait as below.
 //!
-//! The queue holds at most `VERIFICATION_QUEUE` records ([`QUEUE`] by default): when the writer falls behind, a verification
-//! waits for room before it answers, so that a flood slows down to what the database can
-//! record instead of growing the queue (and the process's memory) without bound. When the
-//! writer has had nothing to write for [`IDLE_BEFORE_TRIM`] after a burst, it asks the
-//! allocator to give back the memory the burst's records held.
+//! The queue holds at most `VERIFICATION_QUEUE` records ([`QUEUE`] by default): when the
+//! writer falls behind, a verification waits for room before it answers, so that a flood slows
+//! down to what the database can record instead of growing the queue (and the process's
+//! memory) without bound. When the writer has had nothing to write for [`IDLE_BEFORE_TRIM`]
+//! after a burst, it asks the allocator to give back the memory the burst's records held.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -157,6 +157,16 @@ async fn fetch_receipt(app: &TestApp, token: &str, receipt_id: &str) -> reqwest:
         .await
 }
 
+/// The 200 answer of a single verification of `declaration_id`.
+async fn verify(app: &TestApp, token: &str, declaration_id: &str) -> Value {
+    json_with_status(
+        app.get_as(&format!("/v1/verifications/{declaration_id}"), token)
+            .await,
+        200,
+    )
+    .await
+}
+
 /// An accepted declaration and a verifying client's token.
 async fn verified_setup(app: &TestApp) -> (Applicant, String) {
     let applicant = app.applicant().await;
@@ -255,7 +265,7 @@ both_backends! {
 
     async fn a_receipt_changed_by_one_byte_fails_verification(app) {
         let (applicant, token) = verified_setup(&app).await;
-        let answer = json_with_status(app.get_as(&format!("/v1/verifications/{}", applicant.declaration_id), &token).await, 200).await;
+        let answer = verify(&app, &token, &applicant.declaration_id).await;
         let view = json_with_status(fetch_receipt(&app, &token, answer["receipt_id"].as_str().unwrap()).await, 200).await;
         let receipt = view["receipt"].as_str().unwrap().to_owned();
         let keys = jwks(&app.address, &app.client).await;
@@ -336,15 +346,7 @@ async fn a_receipt_is_there_on_another_instance_once_written() {
     .unwrap();
     let second_url = format!("http://{}", second.address());
     tokio::spawn(second.run_until_stopped());
-    let answer = json_with_status(
-        app.get_as(
-            &format!("/v1/verifications/{}", applicant.declaration_id),
-            &token,
-        )
-        .await,
-        200,
-    )
-    .await;
+    let answer = verify(&app, &token, &applicant.declaration_id).await;
     let verified = Instant::now();
     let url = format!(
         "{second_url}/v1/verification-receipts/{}",
@@ -479,15 +481,7 @@ async fn the_verifying_client_gets_its_receipt_at_once_and_no_one_else_does(back
         return;
     };
     let (applicant, token) = verified_setup(&app).await;
-    let answer = json_with_status(
-        app.get_as(
-            &format!("/v1/verifications/{}", applicant.declaration_id),
-            &token,
-        )
-        .await,
-        200,
-    )
-    .await;
+    let answer = verify(&app, &token, &applicant.declaration_id).await;
     let receipt_id = answer["receipt_id"].as_str().unwrap().to_owned();
     assert_eq!(
         app.state.verifications.queued(),
