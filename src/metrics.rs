@@ -44,12 +44,13 @@ struct Inner {
     outbox: IntGaugeVec,
     hashing: IntGaugeVec,
     verification_records: IntGauge,
-    verification_record_write_failures: IntGauge,
+    verification_record_write_failures: IntCounter,
     password_verifications: IntCounter,
     webhook_deliveries: IntCounterVec,
     webhook_oldest_pending: prometheus::Gauge,
-    /// Held while the counter catches up with the hashing pool's count, so that two scrapes
-    /// at once cannot both add the same verifications.
+    /// Held while the counters catch up with the counts they mirror (the hashing pool's
+    /// verifications, the record writer's refused writes), so that two scrapes at once cannot
+    /// both add the same ones.
     catching_up: std::sync::Mutex<()>,
 }
 
@@ -104,8 +105,8 @@ impl Metrics {
         registry.register(Box::new(outbox.clone()))?;
         registry.register(Box::new(hashing.clone()))?;
         registry.register(Box::new(verification_records.clone()))?;
-        let verification_record_write_failures = IntGauge::new(
-            "verification_record_write_failures",
+        let verification_record_write_failures = IntCounter::new(
+            "verification_record_write_failures_total",
             "Tries to write a batch of verification records that the database refused since \
              this instance started (the batch is kept and tried again)",
         )?;
@@ -199,9 +200,6 @@ impl Metrics {
         inner
             .verification_records
             .set(to_i64(state.verifications.queued()));
-        inner
-            .verification_record_write_failures
-            .set(to_i64(state.verifications.failed_writes()));
         {
             let _guard = inner
                 .catching_up
@@ -211,6 +209,11 @@ impl Metrics {
             inner
                 .password_verifications
                 .inc_by(state.hashing.verified().saturating_sub(counted));
+            let counted = inner.verification_record_write_failures.get();
+            let failed = u64::try_from(state.verifications.failed_writes()).unwrap_or(u64::MAX);
+            inner
+                .verification_record_write_failures
+                .inc_by(failed.saturating_sub(counted));
         }
         let counts = state.db.read(outbox::count_by_status).await;
         match counts {

@@ -132,6 +132,19 @@ async fn gauges_show_the_pool_the_outbox_and_the_hashing_queue() {
             Some(64.0)
         );
         assert!(sample(&text, "security_action_verification_records_unwritten").is_some());
+        // A counter (since the start), so that rate() and increase() apply to it.
+        assert_eq!(
+            sample(
+                &text,
+                "security_action_verification_record_write_failures_total"
+            ),
+            Some(0.0)
+        );
+        assert!(
+            text.contains(
+                "# TYPE security_action_verification_record_write_failures_total counter"
+            )
+        );
         // The scrape itself is not an API request.
         assert_eq!(
             sample(&text, "security_action_http_requests_in_flight"),
