@@ -10,7 +10,9 @@
 //!   when it reaches a sixteenth of them, so that an application costs no copy of the arrays.
 //!   A changed declaration is replaced where it is.
 //! - **Names** are kept in one byte buffer, the name then its matching key; a replaced name
-//!   leaves garbage, rewritten away when it is most of the buffer.
+//!   leaves garbage, rewritten away when it is most of the buffer. A key that is part of its
+//!   name (`株式会社サンプル` → `サンプル`: the legal form removed, nothing else folded), as most
+//!   are, is not written again: the entry says where in the name it starts.
 
 use std::collections::HashMap;
 
@@ -28,19 +30,27 @@ struct Entry {
     accepted_at: i64,
     star_since: i64,
     /// The corporate number (0: none) in the low [`CORPORATE_BITS`] bits, then the status's
-    /// and the star's positions in [`Status::ALL`] and [`Star::ALL`].
+    /// and the star's positions in [`Status::ALL`] and [`Star::ALL`], then where the key is
+    /// (see [`KEY_SHIFT`]).
     packed: u64,
-    /// The name, then its matching key, in [`Store::text`].
+    /// The name, then its matching key unless the key is part of the name, in [`Store::text`].
     text_at: u32,
     name_len: u16,
     key_len: u16,
 }
 
 /// A corporate number has 13 digits: below 2^44.
-const CORPORATE_BITS: u32 = 48;
+const CORPORATE_BITS: u32 = 44;
 const CORPORATE_MASK: u64 = (1 << CORPORATE_BITS) - 1;
+/// The status and the star take 4 bits each.
 const STATUS_SHIFT: u32 = CORPORATE_BITS;
-const STAR_SHIFT: u32 = CORPORATE_BITS + 8;
+const STAR_SHIFT: u32 = CORPORATE_BITS + 4;
+const CODE_MASK: u64 = 0xf;
+/// The top 12 bits: 0 when the key follows the name in the text, n when the key is the name's
+/// bytes from n − 1 on.
+const KEY_SHIFT: u32 = STAR_SHIFT + 4;
+/// The furthest into a name that a key can start and still be found there.
+const KEY_IN_NAME_MAX: usize = (1 << (64 - KEY_SHIFT)) - 2;
 
 impl Entry {
     fn corporate_number(&self) -> u64 {
@@ -48,12 +58,41 @@ impl Entry {
     }
 
     fn status(&self) -> Status {
-        Status::ALL[((self.packed >> STATUS_SHIFT) & 0xff) as usize]
+        Status::ALL[((self.packed >> STATUS_SHIFT) & CODE_MASK) as usize]
     }
 
     fn star(&self) -> Star {
-        Star::ALL[((self.packed >> STAR_SHIFT) & 0xff) as usize]
+        Star::ALL[((self.packed >> STAR_SHIFT) & CODE_MASK) as usize]
     }
+
+    /// Where in the name the key starts, when it is part of the name.
+    fn key_in_name(&self) -> Option<usize> {
+        match (self.packed >> KEY_SHIFT) as usize {
+            0 => None,
+            n => Some(n - 1),
+        }
+    }
+
+    /// The bytes of [`Store::text`] this entry takes.
+    fn text_len(&self) -> usize {
+        let key = if self.key_in_name().is_some() {
+            0
+        } else {
+            usize::from(self.key_len)
+        };
+        usize::from(self.name_len) + key
+    }
+}
+
+/// Where `key` starts in `name`, if it is part of it (near enough to the start to be noted).
+fn key_within(name: &[u8], key: &[u8]) -> Option<usize> {
+    if key.is_empty() {
+        return Some(0);
+    }
+    // A match of valid UTF-8 in valid UTF-8 starts and ends on character boundaries.
+    name.windows(key.len())
+        .position(|w| w == key)
+        .filter(|at| *at <= KEY_IN_NAME_MAX)
 }
 
 /// New declarations are merged into the sorted arrays once they are this many, or a sixteenth
@@ -111,16 +150,22 @@ impl Store {
             return false;
         };
         entry.text_at = text_at;
-        self.text
-            .extend_from_slice(row.organization_name.as_bytes());
-        self.text
-            .extend_from_slice(row.organization_name_key.as_bytes());
+        let (name, key) = (
+            row.organization_name.as_bytes(),
+            row.organization_name_key.as_bytes(),
+        );
+        let within = key_within(name, key);
+        entry.packed |= (within.map_or(0, |at| at as u64 + 1)) << KEY_SHIFT;
+        self.text.extend_from_slice(name);
+        if within.is_none() {
+            self.text.extend_from_slice(key);
+        }
         let old = match self.keys.binary_search(&k) {
             Ok(i) => Some(std::mem::replace(&mut self.entries[i], entry)),
             Err(_) => self.recent.insert(k, entry),
         };
         if let Some(old) = old {
-            self.garbage += usize::from(old.name_len) + usize::from(old.key_len);
+            self.garbage += old.text_len();
         }
         true
     }
@@ -162,7 +207,8 @@ impl Store {
         };
         let at = e.text_at as usize;
         let name_end = at + usize::from(e.name_len);
-        let key_end = name_end + usize::from(e.key_len);
+        let key_at = e.key_in_name().map_or(name_end, |within| at + within);
+        let key_end = key_at + usize::from(e.key_len);
         let text =
             |from: usize, to: usize| String::from_utf8_lossy(&self.text[from..to]).into_owned();
         let corporate_number = e.corporate_number();
@@ -176,7 +222,7 @@ impl Store {
             star_since: time(e.star_since),
             corporate_number: (corporate_number != 0).then(|| format!("{corporate_number:013}")),
             organization_name: text(at, name_end),
-            organization_name_key: text(name_end, key_end),
+            organization_name_key: text(key_at, key_end),
         })
     }
 
@@ -237,7 +283,7 @@ impl Store {
         let mut text = Vec::with_capacity(self.text.len() - self.garbage);
         for e in self.entries.iter_mut().chain(self.recent.values_mut()) {
             let at = e.text_at as usize;
-            let len = usize::from(e.name_len) + usize::from(e.key_len);
+            let len = e.text_len();
             let new_at = text.len();
             text.extend_from_slice(&self.text[at..at + len]);
             e.text_at = u32::try_from(new_at).unwrap_or(u32::MAX);

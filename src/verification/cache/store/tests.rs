@@ -89,6 +89,43 @@ fn new_declarations_are_merged_once_they_are_many() {
 }
 
 #[test]
+fn a_key_that_is_part_of_its_name_is_not_written_again() {
+    let mut store = Store::default();
+    // The legal form removed: the key is the name's last bytes.
+    let within = row("407731820954", "株式会社サンプル", true, None);
+    assert_eq!(within.organization_name_key, "サンプル");
+    assert!(store.put(&within));
+    assert_eq!(store.text.len(), "株式会社サンプル".len());
+    assert_eq!(store.get("407731820954"), Some(within.clone()));
+    // Folded (full-width letters, hiragana): the key follows the name.
+    let folded = row("400000000002", "ＡＢＣさんぷる", true, None);
+    assert_eq!(folded.organization_name_key, "abcサンプル");
+    assert!(store.put(&folded));
+    assert_eq!(
+        store.text.len(),
+        "株式会社サンプル".len() + "ＡＢＣさんぷる".len() + "abcサンプル".len()
+    );
+    assert_eq!(store.get("400000000002"), Some(folded.clone()));
+    // Replacing either counts exactly its own bytes as garbage, and compacting keeps both.
+    assert!(store.put(&row("407731820954", "サンプル", true, None)));
+    assert_eq!(store.garbage, "株式会社サンプル".len());
+    store.compact();
+    assert_eq!(
+        store.text.len(),
+        "サンプル".len() + "ＡＢＣさんぷる".len() + "abcサンプル".len()
+    );
+    assert_eq!(store.get("400000000002"), Some(folded));
+    // A key found only far into a long name is written again rather than pointed at.
+    let far = format!("{}サンプル", "株式会社".repeat(KEY_IN_NAME_MAX / 12 + 1));
+    let long = row("499999999998", &far, true, None);
+    assert_eq!(long.organization_name_key, "サンプル");
+    let before = store.text.len();
+    assert!(store.put(&long));
+    assert_eq!(store.text.len(), before + far.len() + "サンプル".len());
+    assert_eq!(store.get("499999999998"), Some(long));
+}
+
+#[test]
 fn values_beyond_the_packing_are_refused() {
     let mut store = Store::default();
     // Zero reads as none; more than 13 digits does not fit the packing.
@@ -145,9 +182,19 @@ fn drawn(
     }
 }
 
+/// Any short name, or a katakana name with a legal form before or after it (its key is then
+/// part of the name), or one written with hiragana or full-width letters (its key is not).
+fn name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "\\PC{0,12}",
+        "(株式会社|有限会社|)[ァ-ヶ]{0,6}(株式会社|\\(株\\)|)",
+        "(株式会社|)[ぁ-ゖＡ-Ｚ]{1,6}",
+    ]
+}
+
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
-        8 => (0usize..40, "\\PC{0,12}", proptest::option::of("[1-9][0-9]{12}"), any::<bool>(), 0usize..4, 0usize..2, 0i64..4_000_000_000_000_000_000)
+        8 => (0usize..40, name(), proptest::option::of("[1-9][0-9]{12}"), any::<bool>(), 0usize..4, 0usize..2, 0i64..4_000_000_000_000_000_000)
             .prop_map(|(id, name, corporate, accepted, status, star, nanos)| Step::Put { id, name, corporate, accepted, status, star, nanos }),
         1 => Just(Step::Tidy),
         1 => Just(Step::Settle),
@@ -159,7 +206,7 @@ proptest! {
     #[test]
     fn any_row_comes_back_exactly_or_is_refused(
         digits in "4[0-9]{10,11}",
-        name in "\\PC{0,60}",
+        name in prop_oneof!["\\PC{0,60}", name()],
         corporate in proptest::option::of("[0-9]{13}"),
         accepted: bool,
         status in 0usize..4,
