@@ -127,6 +127,15 @@ def loadavg(value):
     return fmt(value)
 
 
+def idle_memory(backend, which):
+    """The median idle reading, and the range of the readings when there were several."""
+    median = fmt(mib(get(backend, "memory", which, "rss_kib")), "MiB", 1)
+    samples = get(backend, "memory", which, "rss_kib_samples") or []
+    if len(samples) < 2:
+        return median
+    return f"{median} ({len(samples)} samples, {mib(min(samples)):.1f}–{mib(max(samples)):.1f})"
+
+
 def phases(backend):
     steps = get(backend, "memory", "phases") or {}
     return ", ".join(f"{name} {mib(v.get('rss_kib')):.0f}" for name, v in steps.items()
@@ -240,8 +249,8 @@ def summary(results):
     row("login flood: verification p50 / p99", lambda b:
         f"{fmt(get(b, 'flood', 'verify', 'latency_ms', 'p50'), 'ms')} / "
         f"{fmt(get(b, 'flood', 'verify', 'latency_ms', 'p99'), 'ms')}")
-    row("memory: idle, fresh DB (VmRSS)", lambda b: fmt(mib(get(b, "memory", "fresh_idle", "rss_kib")), "MiB", 1))
-    row("memory: idle, seeded DB (VmRSS)", lambda b: fmt(mib(get(b, "memory", "idle", "rss_kib")), "MiB", 1))
+    row("memory: idle, fresh DB (VmRSS, median of the samples)", lambda b: idle_memory(b, "fresh_idle"))
+    row("memory: idle, seeded DB (VmRSS, median of the samples)", lambda b: idle_memory(b, "idle"))
     row("memory: after the run (VmRSS)", lambda b: fmt(mib(get(b, "memory", "after", "rss_kib")), "MiB", 1))
     row("memory after each phase (VmRSS, MiB)", phases)
     row("memory: peak (VmHWM)", lambda b: fmt(mib(get(b, "memory", "after", "hwm_kib")), "MiB", 1))

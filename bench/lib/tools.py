@@ -480,15 +480,34 @@ def cmd_pgbench_json(output_path, log_prefix):
     print(json.dumps(result))
 
 
-def cmd_proc(pid):
+def proc_status(pid):
     fields = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             key, _, value = line.partition(":")
             if key in ("VmRSS", "VmHWM", "Threads"):
                 fields[key] = int(value.split()[0])
-    print(json.dumps({"rss_kib": fields.get("VmRSS"), "hwm_kib": fields.get("VmHWM"),
-                      "threads": fields.get("Threads")}))
+    return {"rss_kib": fields.get("VmRSS"), "hwm_kib": fields.get("VmHWM"),
+            "threads": fields.get("Threads")}
+
+
+def cmd_proc(pid):
+    print(json.dumps(proc_status(pid)))
+
+
+def cmd_proc_idle(pid, samples="5", interval="1"):
+    """An idle process's memory: `samples` readings `interval` seconds apart, the first after
+    one interval; rss_kib is their median (one reading of a process that has just started can
+    catch a moment's allocation), and every reading is kept."""
+    readings = []
+    for _ in range(int(samples)):
+        time.sleep(float(interval))
+        readings.append(proc_status(pid))
+    rss = sorted(r["rss_kib"] for r in readings)
+    result = dict(readings[-1])
+    result["rss_kib"] = rss[len(rss) // 2]
+    result["rss_kib_samples"] = [r["rss_kib"] for r in readings]
+    print(json.dumps(result))
 
 
 EXPORT_IDS = ("SELECT d.public_id, COALESCE(d.corporate_number, ''), r.organization_name "
@@ -607,7 +626,8 @@ def cmd_put(path, key, value):
 COMMANDS = {
     "free-port": cmd_free_port, "wait-ready": cmd_wait_ready, "wait-current": cmd_wait_current, "token": cmd_token,
     "seq-get": cmd_seq_get, "seq-batch": cmd_seq_batch, "wrk-json": cmd_wrk_json,
-    "pgbench-json": cmd_pgbench_json, "proc": cmd_proc, "cpu": cmd_cpu, "export": cmd_export,
+    "pgbench-json": cmd_pgbench_json, "proc": cmd_proc,
+    "proc-idle": cmd_proc_idle, "cpu": cmd_cpu, "export": cmd_export,
     "machine": cmd_machine, "put": cmd_put, "feed-read": cmd_feed_read,
     "feed-latency": cmd_feed_latency, "webhooks": cmd_webhooks,
 }
