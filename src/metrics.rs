@@ -205,15 +205,11 @@ impl Metrics {
                 .catching_up
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let counted = inner.password_verifications.get();
-            inner
-                .password_verifications
-                .inc_by(state.hashing.verified().saturating_sub(counted));
-            let counted = inner.verification_record_write_failures.get();
-            let failed = u64::try_from(state.verifications.failed_writes()).unwrap_or(u64::MAX);
-            inner
-                .verification_record_write_failures
-                .inc_by(failed.saturating_sub(counted));
+            catch_up(&inner.password_verifications, state.hashing.verified());
+            catch_up(
+                &inner.verification_record_write_failures,
+                u64::try_from(state.verifications.failed_writes()).unwrap_or(u64::MAX),
+            );
         }
         let counts = state.db.read(outbox::count_by_status).await;
         match counts {
@@ -241,6 +237,11 @@ impl Metrics {
         }
         String::from_utf8(text).unwrap_or_default()
     }
+}
+
+/// Adds to `counter` what `total` (a count kept elsewhere since the start) has gained since.
+fn catch_up(counter: &IntCounter, total: u64) {
+    counter.inc_by(total.saturating_sub(counter.get()));
 }
 
 fn to_i64(n: usize) -> i64 {

@@ -189,9 +189,8 @@ fn is_receipt_id(value: &Value) -> bool {
 both_backends! {
     async fn every_verification_answer_carries_its_own_receipt_id(app) {
         let (applicant, token) = verified_setup(&app).await;
-        let path = format!("/v1/verifications/{}", applicant.declaration_id);
-        let first = json_with_status(app.get_as(&path, &token).await, 200).await;
-        let second = json_with_status(app.get_as(&path, &token).await, 200).await;
+        let first = verify(&app, &token, &applicant.declaration_id).await;
+        let second = verify(&app, &token, &applicant.declaration_id).await;
         let batch = json_with_status(app.post_as("/v1/verifications/batch", &token, &json!({"items": [
             {"declaration_id": applicant.declaration_id},
             {"declaration_id": "40773182095"},
@@ -220,7 +219,7 @@ both_backends! {
         let operator = app.operator_token().await;
         let revoked = app.post_as(&format!("/v1/admin/declarations/{id}/revocation"), &operator, &json!({"reason": "other", "note": "確認のため"})).await;
         assert_eq!(revoked.status(), 200);
-        let after_revocation = json_with_status(app.get_as(&format!("/v1/verifications/{id}"), &token).await, 200).await;
+        let after_revocation = verify(&app, &token, &id).await;
         assert_eq!(after_revocation["valid"], false);
 
         let keys = jwks(&app.address, &app.client).await;
@@ -293,7 +292,7 @@ both_backends! {
     async fn after_a_key_change_old_receipts_still_verify_and_new_ones_use_the_new_key(app) {
         let (applicant, token) = verified_setup(&app).await;
         let path = format!("/v1/verifications/{}", applicant.declaration_id);
-        let old_answer = json_with_status(app.get_as(&path, &token).await, 200).await;
+        let old_answer = verify(&app, &token, &applicant.declaration_id).await;
         let old = json_with_status(fetch_receipt(&app, &token, old_answer["receipt_id"].as_str().unwrap()).await, 200).await;
         let old_receipt = old["receipt"].as_str().unwrap().to_owned();
         let old_kid = app.state.receipt_key.kid.clone();
