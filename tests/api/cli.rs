@@ -167,6 +167,20 @@ fn migrate_applies_the_migrations_on_postgres() {
     .execute(&mut conn)
     .unwrap();
     assert_eq!(tables, 6);
+    // The planner samples enough name keys to tell a common name from a rare one (the
+    // registry's plan for a name depends on it).
+    #[derive(QueryableByName)]
+    struct Target {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        target: i32,
+    }
+    let target: Target = diesel::sql_query(
+        "SELECT COALESCE(attstattarget, -1)::int AS target FROM pg_attribute \
+         WHERE attrelid = 'declarers'::regclass AND attname = 'organization_name_key'",
+    )
+    .get_result(&mut conn)
+    .unwrap();
+    assert_eq!(target.target, 1000);
 }
 
 #[test]
