@@ -32,6 +32,10 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(receipts::jwks);
     config.service(
         scope::scope("/v1")
+            // First: actix tries the routes in the order they are registered, each with a
+            // parameter by a regular expression, and verification is the busiest by far.
+            .service(verifications::verify_batch)
+            .service(verifications::verify)
             .service(reference::terms::list_terms)
             .service(reference::five_principles::get_five_principles)
             .service(reference::questionnaire::get_questionnaire)
@@ -75,8 +79,6 @@ pub fn configure(config: &mut ServiceConfig) {
             .service(logo::issue_logo_token)
             .service(logo::download_logo)
             .service(oauth::token)
-            .service(verifications::verify_batch)
-            .service(verifications::verify)
             .service(verifications::verification_log)
             .service(receipts::get_receipt)
             .service(declaration_changes::list_changes)
