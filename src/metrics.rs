@@ -45,6 +45,7 @@ struct Inner {
     hashing: IntGaugeVec,
     verification_records: IntGauge,
     verification_record_write_failures: IntCounter,
+    verification_lookups: IntCounterVec,
     password_verifications: IntCounter,
     webhook_deliveries: IntCounterVec,
     webhook_oldest_pending: prometheus::Gauge,
@@ -111,6 +112,16 @@ impl Metrics {
              this instance started (the batch is kept and tried again)",
         )?;
         registry.register(Box::new(verification_record_write_failures.clone()))?;
+        let verification_lookups = IntCounterVec::new(
+            Opts::new(
+                "verification_lookups_total",
+                "Declarations looked up for verifications (single and batch) since this instance \
+                 started, by where the answer came from: `memory` (the answers kept current from \
+                 the change log) or `database` (warming, behind a change, or stale)",
+            ),
+            &["source"],
+        )?;
+        registry.register(Box::new(verification_lookups.clone()))?;
         let password_verifications = IntCounter::new(
             "password_verifications_total",
             "Passwords verified with argon2id, logins with an unknown user number included \
@@ -142,6 +153,7 @@ impl Metrics {
                 hashing,
                 verification_records,
                 verification_record_write_failures,
+                verification_lookups,
                 password_verifications,
                 webhook_deliveries,
                 webhook_oldest_pending,
@@ -210,6 +222,13 @@ impl Metrics {
                 &inner.verification_record_write_failures,
                 u64::try_from(state.verifications.failed_writes()).unwrap_or(u64::MAX),
             );
+            let (memory, database) = state.lookups.counts();
+            for (source, total) in [("memory", memory), ("database", database)] {
+                catch_up(
+                    &inner.verification_lookups.with_label_values(&[source]),
+                    total,
+                );
+            }
         }
         let counts = state.db.read(outbox::count_by_status).await;
         match counts {

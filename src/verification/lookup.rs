@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
@@ -33,6 +34,25 @@ pub struct VerificationLookups {
     db: Db,
     /// Answers without the database while it is warm and current.
     pub cache: Arc<VerificationCache>,
+    counts: Arc<LookupCounts>,
+}
+
+/// Declarations looked up since the start, by where the answer came from (for metrics).
+#[derive(Debug, Default)]
+struct LookupCounts {
+    memory: AtomicU64,
+    database: AtomicU64,
+}
+
+impl LookupCounts {
+    fn add(&self, from_memory: bool, ids: usize) {
+        let counter = if from_memory {
+            &self.memory
+        } else {
+            &self.database
+        };
+        counter.fetch_add(u64::try_from(ids).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
 }
 
 impl VerificationLookups {
@@ -41,15 +61,30 @@ impl VerificationLookups {
     pub fn start(db: Db, concurrency: usize, cache: Arc<VerificationCache>) -> Self {
         let (sender, receiver) = mpsc::unbounded_channel();
         tokio::spawn(dispatch(db.clone(), receiver, concurrency.max(1)));
-        Self { sender, db, cache }
+        Self {
+            sender,
+            db,
+            cache,
+            counts: Arc::default(),
+        }
+    }
+
+    /// Declarations looked up since the start: (answered from memory, from the database).
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.counts.memory.load(Ordering::Relaxed),
+            self.counts.database.load(Ordering::Relaxed),
+        )
     }
 
     /// The declaration with this public ID (already checked to be well formed), if any: from
     /// the cache when it can answer, otherwise from the database.
     pub async fn find(&self, public_id: &str) -> Result<Option<Lookup>, DbError> {
         if let Cached::Known(found) = self.cache.get(public_id) {
+            self.counts.add(true, 1);
             return Ok(found);
         }
+        self.counts.add(false, 1);
         self.find_in_database(public_id).await
     }
 
@@ -57,8 +92,10 @@ impl VerificationLookups {
     pub async fn find_many(&self, public_ids: Vec<String>) -> Result<Vec<Lookup>, DbError> {
         let refs: Vec<&str> = public_ids.iter().map(String::as_str).collect();
         if let Some(found) = self.cache.get_many(&refs) {
+            self.counts.add(true, refs.len());
             return Ok(found);
         }
+        self.counts.add(false, refs.len());
         self.db
             .read(move |conn| {
                 let refs: Vec<&str> = public_ids.iter().map(String::as_str).collect();
@@ -167,5 +204,15 @@ mod tests {
         for answer in answers {
             assert!(answer.unwrap().is_none());
         }
+        // The cache never warmed here: every ID was asked of the database, and counted there.
+        assert_eq!(lookups.counts(), (0, 4));
+        assert!(
+            lookups
+                .find_many(ids.map(str::to_owned).to_vec())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(lookups.counts(), (0, 8));
     }
 }

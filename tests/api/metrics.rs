@@ -55,6 +55,13 @@ both_backends! {
             sample(&text, r#"security_action_http_requests_total{method="GET",route="unmatched",status="404"}"#),
             Some(5.0)
         );
+        // Four IDs looked up (the unknown one too), each from memory or from the database.
+        let looked_up = ["memory", "database"].map(|source| {
+            sample(&text, &format!(r#"security_action_verification_lookups_total{{source="{source}"}}"#))
+                .unwrap_or_else(|| panic!("no {source} lookups in {text}"))
+        });
+        assert_eq!(looked_up.iter().sum::<f64>(), 4.0, "{looked_up:?}");
+        assert!(text.contains("# TYPE security_action_verification_lookups_total counter"));
         assert!(!text.contains("/no/such/page"));
         assert!(!text.contains(&applicant.declaration_id), "no raw IDs in labels");
         assert_eq!(
