@@ -1,7 +1,9 @@
 //! Cross-cutting request handling: request IDs and logs, problem-details rendering, and the
 //! answers for unknown paths and methods.
 
-use std::time::Instant;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -50,8 +52,16 @@ pub async fn request_id(
         let status = response.status();
         let elapsed_ms = rounded_ms(started.elapsed());
         if status == actix_web::http::StatusCode::SERVICE_UNAVAILABLE {
-            // Shedding load (a full hashing queue, say) is by design: a warning, not an error.
-            tracing::warn!(status = status.as_u16(), elapsed_ms, "answered");
+            // Shedding load (a full hashing queue, say) is by design: each such answer is
+            // logged like any other, and a warning sums them up now and then (a flood of
+            // thousands a second must not become as many warnings).
+            tracing::info!(status = status.as_u16(), elapsed_ms, "answered");
+            if let Some(requests) = SHED.note(SHED.now()) {
+                tracing::warn!(
+                    requests,
+                    "answered 503 (busy or not ready) to {requests} requests since the last such warning"
+                );
+            }
         } else if status.is_server_error() {
             tracing::error!(status = status.as_u16(), elapsed_ms, "answered");
         } else {
@@ -64,6 +74,55 @@ pub async fn request_id(
     }
     .instrument(span)
     .await
+}
+
+/// How often at most the 503 answers are summed up in a warning.
+const SHED_SUMMARY_EVERY: Duration = Duration::from_secs(10);
+
+static SHED: ShedSummary = ShedSummary::new(SHED_SUMMARY_EVERY);
+
+/// Counts the answers that shed load (503) and says when to warn about them: at the first one,
+/// then at most once per interval, each time with how many there were since the last warning.
+struct ShedSummary {
+    every_ms: u64,
+    /// Answers counted since the last warning.
+    count: AtomicU64,
+    /// When the next warning may be given, in milliseconds since [`ShedSummary::now`]'s start.
+    next_at_ms: AtomicU64,
+}
+
+impl ShedSummary {
+    const fn new(every: Duration) -> Self {
+        Self {
+            every_ms: every.as_millis() as u64,
+            count: AtomicU64::new(0),
+            next_at_ms: AtomicU64::new(0),
+        }
+    }
+
+    /// Milliseconds since the process first asked.
+    fn now(&self) -> u64 {
+        static START: OnceLock<Instant> = OnceLock::new();
+        u64::try_from(START.get_or_init(Instant::now).elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Counts one answer at `now_ms`; the count to warn about, if a warning is due.
+    fn note(&self, now_ms: u64) -> Option<u64> {
+        self.count.fetch_add(1, Ordering::Relaxed);
+        let next_at = self.next_at_ms.load(Ordering::Relaxed);
+        // One caller wins the right to warn; the others keep counting.
+        (now_ms >= next_at
+            && self
+                .next_at_ms
+                .compare_exchange(
+                    next_at,
+                    now_ms.saturating_add(self.every_ms),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
+                .is_ok())
+        .then(|| self.count.swap(0, Ordering::Relaxed))
+    }
 }
 
 /// Milliseconds to two decimals (`0.31`, not `0.31050300000000003`).
@@ -202,6 +261,22 @@ mod tests {
             rounded_ms(std::time::Duration::from_nanos(1_650_631_999)).to_string(),
             "1650.63"
         );
+    }
+
+    #[test]
+    fn load_shedding_is_summed_up_at_most_once_per_interval() {
+        let shed = ShedSummary::new(Duration::from_secs(10));
+        // The first answer is warned about at once, whenever it comes.
+        assert_eq!(shed.note(5_000), Some(1));
+        // Then nothing until the interval has passed: the last millisecond before it…
+        for _ in 0..41 {
+            assert_eq!(shed.note(14_999), None);
+        }
+        // …and the warning at its end counts everything since the last one, itself included.
+        assert_eq!(shed.note(15_000), Some(42));
+        assert_eq!(shed.note(15_001), None);
+        // After a quiet spell the next answer is warned about at once, with the one before it.
+        assert_eq!(shed.note(90_000), Some(2));
     }
 
     #[test]
