@@ -252,6 +252,8 @@ def summary(results):
     row("memory: idle, fresh DB (VmRSS, median of the samples)", lambda b: idle_memory(b, "fresh_idle"))
     row("memory: idle, seeded DB (VmRSS, median of the samples)", lambda b: idle_memory(b, "idle"))
     row("memory: after the run (VmRSS)", lambda b: fmt(mib(get(b, "memory", "after", "rss_kib")), "MiB", 1))
+    row("memory: settled after the run (VmRSS, median of readings 9–13 s after the last phase)",
+        lambda b: idle_memory(b, "settled"))
     row("memory after each phase (VmRSS, MiB)", phases)
     row("memory: peak (VmHWM)", lambda b: fmt(mib(get(b, "memory", "after", "hwm_kib")), "MiB", 1))
     lines += [
