@@ -1,7 +1,8 @@
 //! Recording verifications off the hot path: handlers hand records to an in-memory queue, and
 //! one task writes them in batches (one transaction per batch, at most every second, or
-//! `VERIFICATION_FLUSH_MILLISECONDS`, or when `VERIFICATION_QUEUE` records wait, 100,000 by
-//! default). Writing seldom matters on SQLite: every write makes the other connections drop
+//! `VERIFICATION_FLUSH_MILLISECONDS`, or as soon as half of `VERIFICATION_QUEUE` records wait,
+//! 100,000 by default). The writer sleeps between batches instead of taking each record as it
+//! comes, so that a record costs its handler no wake-up of another thread. Writing seldom matters on SQLite: every write makes the other connections drop
 //! their page caches, so the look-ups that verifications do would otherwise read from disk.
 //! The queue is flushed when the server stops gracefully. A crash (SIGKILL, power loss) loses
 //! the records still queued: at most the last second's (that setting's) worth.
@@ -20,7 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::db::verifications::{self, VerificationRecord};
 use crate::db::{Db, DbError};
@@ -34,6 +35,9 @@ enum Message {
 #[derive(Clone)]
 pub struct VerificationRecorder {
     sender: mpsc::Sender<Message>,
+    /// Ends the writer's wait before its linger is out: a flush, or a queue half full.
+    hurry: Arc<Notify>,
+    capacity: usize,
     queued: Arc<AtomicUsize>,
     failed_writes: Arc<AtomicUsize>,
 }
@@ -63,11 +67,13 @@ impl VerificationRecorder {
     /// one transaction, everything queued: it keeps up only when it takes all at once).
     pub fn start(db: Db, linger: Duration, capacity: usize) -> Self {
         let (sender, receiver) = mpsc::channel(capacity);
+        let hurry = Arc::new(Notify::new());
         let queued = Arc::new(AtomicUsize::new(0));
         let failed_writes = Arc::new(AtomicUsize::new(0));
         tokio::spawn(write_batches(
             db,
             receiver,
+            Arc::clone(&hurry),
             Arc::clone(&queued),
             Arc::clone(&failed_writes),
             linger,
@@ -75,6 +81,8 @@ impl VerificationRecorder {
         ));
         Self {
             sender,
+            hurry,
+            capacity,
             queued,
             failed_writes,
         }
@@ -110,12 +118,17 @@ impl VerificationRecorder {
                 tracing::warn!("the verification recorder has stopped; a record was not kept")
             }
         }
+        // Half full: the writer takes what is queued now rather than when its linger is out.
+        if self.sender.capacity() < self.capacity / 2 {
+            self.hurry.notify_one();
+        }
     }
 
     /// Writes everything queued so far, and waits until it is written.
     pub async fn flush(&self) {
         let (done, wait) = oneshot::channel();
         if self.sender.send(Message::Flush(done)).await.is_ok() {
+            self.hurry.notify_one();
             let _ = wait.await;
         }
     }
@@ -124,6 +137,7 @@ impl VerificationRecorder {
 async fn write_batches(
     db: Db,
     mut receiver: mpsc::Receiver<Message>,
+    hurry: Arc<Notify>,
     queued: Arc<AtomicUsize>,
     failed_writes: Arc<AtomicUsize>,
     linger: Duration,
@@ -152,15 +166,18 @@ async fn write_batches(
             Message::Record(r) => batch.push(*r),
             Message::Flush(done) => flushes.push(done),
         }
-        let deadline = tokio::time::Instant::now() + linger;
-        while batch.len() < batch_size && flushes.is_empty() {
-            match tokio::time::timeout_at(deadline, receiver.recv()).await {
-                Ok(Some(Message::Record(r))) => batch.push(*r),
-                Ok(Some(Message::Flush(done))) => flushes.push(done),
-                Ok(None) | Err(_) => break,
+        // The linger is slept out, not spent receiving: a record sent meanwhile wakes no one.
+        // Waking the writer for each record took a tenth of the service's CPU at 30,000
+        // verifications a second (`docs/benchmarks.md`). A flush, or a queue half full, ends
+        // the wait early.
+        if flushes.is_empty() {
+            tokio::select! {
+                () = tokio::time::sleep(linger) => {}
+                () = hurry.notified() => {}
             }
         }
-        // Whatever else is already queued goes in too, up to a batch.
+        // Everything queued goes in, up to a batch, and up to a flush (which waits for no
+        // record sent after it).
         while batch.len() < batch_size
             && flushes.is_empty()
             && let Ok(message) = receiver.try_recv()
@@ -312,6 +329,45 @@ mod tests {
             .expect("written once the table is back");
         assert_eq!(written(&db), 4);
         assert_eq!(recorder.queued(), 0);
+    }
+
+    /// The writer sleeps out its linger, but a flush, or a queue half full, ends the wait.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_flush_or_a_half_full_queue_is_written_before_the_linger_is_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, client) = database_with_client(&dir);
+        let linger = Duration::from_secs(3600);
+        let recorder = VerificationRecorder::start(db.clone(), linger, 1_000);
+        for _ in 0..3 {
+            recorder.record(sample(client)).await;
+        }
+        tokio::time::timeout(Duration::from_secs(10), recorder.flush())
+            .await
+            .expect("a flush does not wait for the linger");
+        assert_eq!(written(&db), 3);
+        // Fewer than half the queue: they wait for the linger.
+        for _ in 0..400 {
+            recorder.record(sample(client)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(written(&db), 3);
+        assert_eq!(recorder.queued(), 400);
+        // Past half: what is queued then is written without a flush; the records after it
+        // wait again.
+        for _ in 0..200 {
+            recorder.record(sample(client)).await;
+        }
+        let drained = async {
+            while written(&db) < 3 + 500 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), drained)
+            .await
+            .expect("a queue half full is written at once");
+        let left = usize::try_from(603 - written(&db)).unwrap();
+        assert!(left < 100, "{left}");
+        assert_eq!(recorder.queued(), left);
     }
 
     /// While the writer cannot write, the queue fills up to its bound and the next record
