@@ -127,8 +127,8 @@ def loadavg(value):
     return fmt(value)
 
 
-def idle_memory(backend, which):
-    """The median idle reading, and the range of the readings when there were several."""
+def median_memory(backend, which):
+    """The median of several readings, and their range of the readings when there were several."""
     median = fmt(mib(get(backend, "memory", which, "rss_kib")), "MiB", 1)
     samples = get(backend, "memory", which, "rss_kib_samples") or []
     if len(samples) < 2:
@@ -249,11 +249,11 @@ def summary(results):
     row("login flood: verification p50 / p99", lambda b:
         f"{fmt(get(b, 'flood', 'verify', 'latency_ms', 'p50'), 'ms')} / "
         f"{fmt(get(b, 'flood', 'verify', 'latency_ms', 'p99'), 'ms')}")
-    row("memory: idle, fresh DB (VmRSS, median of the samples)", lambda b: idle_memory(b, "fresh_idle"))
-    row("memory: idle, seeded DB (VmRSS, median of the samples)", lambda b: idle_memory(b, "idle"))
+    row("memory: idle, fresh DB (VmRSS, median of the samples)", lambda b: median_memory(b, "fresh_idle"))
+    row("memory: idle, seeded DB (VmRSS, median of the samples)", lambda b: median_memory(b, "idle"))
     row("memory: after the run (VmRSS)", lambda b: fmt(mib(get(b, "memory", "after", "rss_kib")), "MiB", 1))
     row("memory: settled after the run (VmRSS, median of readings 9–13 s after the last phase)",
-        lambda b: idle_memory(b, "settled"))
+        lambda b: median_memory(b, "settled"))
     row("memory after each phase (VmRSS, MiB)", phases)
     row("memory: peak (VmHWM)", lambda b: fmt(mib(get(b, "memory", "after", "hwm_kib")), "MiB", 1))
     lines += [

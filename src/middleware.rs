@@ -56,7 +56,7 @@ pub async fn request_id(
             // logged like any other, and a warning sums them up now and then (a flood of
             // thousands a second must not become as many warnings).
             tracing::info!(status = status.as_u16(), elapsed_ms, "answered");
-            if let Some(requests) = SHED.note(SHED.now()) {
+            if let Some(requests) = SHED.note(process_millis()) {
                 tracing::warn!(
                     requests,
                     "answered 503 (busy or not ready) to {requests} requests since the last such warning"
@@ -87,7 +87,7 @@ struct ShedSummary {
     every_ms: u64,
     /// Answers counted since the last warning.
     count: AtomicU64,
-    /// When the next warning may be given, in milliseconds since [`ShedSummary::now`]'s start.
+    /// When the next warning may be given, in [`process_millis`].
     next_at_ms: AtomicU64,
 }
 
@@ -98,12 +98,6 @@ impl ShedSummary {
             count: AtomicU64::new(0),
             next_at_ms: AtomicU64::new(0),
         }
-    }
-
-    /// Milliseconds since the process first asked.
-    fn now(&self) -> u64 {
-        static START: OnceLock<Instant> = OnceLock::new();
-        u64::try_from(START.get_or_init(Instant::now).elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
     /// Counts one answer at `now_ms`; the count to warn about, if a warning is due.
@@ -123,6 +117,12 @@ impl ShedSummary {
                 .is_ok())
         .then(|| self.count.swap(0, Ordering::Relaxed))
     }
+}
+
+/// Milliseconds since the process first asked.
+fn process_millis() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    u64::try_from(START.get_or_init(Instant::now).elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Milliseconds to two decimals (`0.31`, not `0.31050300000000003`).

@@ -2,8 +2,9 @@
 //! one task writes them in batches (one transaction per batch, at most every second, or
 //! `VERIFICATION_FLUSH_MILLISECONDS`, or as soon as half of `VERIFICATION_QUEUE` records wait,
 //! 100,000 by default). The writer sleeps between batches instead of taking each record as it
-//! comes, so that a record costs its handler no wake-up of another thread. Writing seldom matters on SQLite: every write makes the other connections drop
-//! their page caches, so the look-ups that verifications do would otherwise read from disk.
+//! comes, so that a record costs its handler no wake-up of another thread. Writing seldom
+//! matters on SQLite: every write makes the other connections drop their page caches, so the
+//! look-ups that verifications do would otherwise read from disk.
 //! The queue is flushed when the server stops gracefully. A crash (SIGKILL, power loss) loses
 //! the records still queued: at most the last second's (that setting's) worth.
 //!
@@ -37,7 +38,6 @@ pub struct VerificationRecorder {
     sender: mpsc::Sender<Message>,
     /// Ends the writer's wait before its linger is out: a flush, or a queue half full.
     hurry: Arc<Notify>,
-    capacity: usize,
     queued: Arc<AtomicUsize>,
     failed_writes: Arc<AtomicUsize>,
 }
@@ -82,7 +82,6 @@ impl VerificationRecorder {
         Self {
             sender,
             hurry,
-            capacity,
             queued,
             failed_writes,
         }
@@ -119,7 +118,7 @@ impl VerificationRecorder {
             }
         }
         // Half full: the writer takes what is queued now rather than when its linger is out.
-        if self.sender.capacity() < self.capacity / 2 {
+        if self.sender.capacity() < self.sender.max_capacity() / 2 {
             self.hurry.notify_one();
         }
     }
